@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what Gantry needs on a fresh Debian machine, and does nothing (quickly) when it is there:
+# system packages (apt), node modules (npm ci), the TypeScript build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# command:package pairs; a missing command installs its Debian package.
+SYSTEM_DEPS=(git:git openssl:openssl)
+missing=()
+for pair in "${SYSTEM_DEPS[@]}"; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "gantry bootstrap: missing system packages (${missing[*]}); run as root or install them" >&2
+    exit 1
+  fi
+  echo "gantry bootstrap: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# node modules: reinstall when the lock file moved or the native module does not load on this Node.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+  || ! node -e "new (require('better-sqlite3'))(':memory:').close()" >/dev/null 2>&1; then
+  echo "gantry bootstrap: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# build: when any source is newer than the last build.
+if [ ! -f dist/.stamp ] || [ -n "$(find src bench tsconfig.json package.json -newer dist/.stamp -print -quit)" ]; then
+  echo "gantry bootstrap: building" >&2
+  rm -rf dist
+  npx tsc -p tsconfig.json
+  touch dist/.stamp
+fi

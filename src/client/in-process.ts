@@ -1,0 +1,91 @@
+// Client over the registry in the same process: same admission and semantics as HTTP, no network.
+import type { ResourceInfo } from '../api/resources.js';
+import type { KList, KObject, WatchEvent } from '../api/types.js';
+import type { Registry } from '../cluster/registry/index.js';
+import { bindPod, getScale, patchScale, watchResource } from '../cluster/registry/index.js';
+import { R } from './resources.js';
+import {
+  type Client,
+  type DeleteOpts,
+  type ListOpts,
+  PATCH_CONTENT_TYPES,
+  type PatchType,
+  type WatchHandle,
+  type WatchOpts,
+  type WriteOpts,
+} from './types.js';
+
+export class InProcessClient implements Client {
+  constructor(private readonly registry: Registry) {}
+
+  get(res: ResourceInfo, namespace: string | undefined, name: string): Promise<KObject> {
+    return this.registry.get(res, namespace, name);
+  }
+
+  list(res: ResourceInfo, opts: ListOpts = {}): Promise<KList> {
+    return this.registry.list(res, opts);
+  }
+
+  async watch(res: ResourceInfo, opts: WatchOpts, onEvent: (e: WatchEvent) => void): Promise<WatchHandle> {
+    let resolve!: (v: Error | undefined) => void;
+    const done = new Promise<Error | undefined>((r) => {
+      resolve = r;
+    });
+    const h = await watchResource(this.registry.store, res, opts, (e) => onEvent(structuredClone(e)));
+    return {
+      stop() {
+        h.stop();
+        resolve(undefined);
+      },
+      done,
+    };
+  }
+
+  create(res: ResourceInfo, obj: KObject, opts: WriteOpts = {}): Promise<KObject> {
+    return this.registry.create(res, obj.metadata.namespace, obj, opts);
+  }
+
+  update(
+    res: ResourceInfo,
+    obj: KObject,
+    opts: WriteOpts & { subresource?: 'status' } = {},
+  ): Promise<KObject> {
+    return this.registry.update(
+      res,
+      obj.metadata.namespace,
+      obj.metadata.name ?? '',
+      obj,
+      opts,
+      opts.subresource,
+    );
+  }
+
+  async patch(
+    res: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    body: unknown,
+    opts: WriteOpts & { subresource?: 'status' | 'scale'; force?: boolean } = {},
+  ): Promise<KObject> {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    if (opts.subresource === 'scale') {
+      await patchScale(this.registry, res, namespace, name, PATCH_CONTENT_TYPES[type], text, opts);
+      return getScale(this.registry, res, namespace, name);
+    }
+    return this.registry.patch(res, namespace, name, PATCH_CONTENT_TYPES[type], text, opts, opts.subresource);
+  }
+
+  delete(
+    res: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    opts: DeleteOpts = {},
+  ): Promise<KObject> {
+    return this.registry.delete(res, namespace, name, opts);
+  }
+
+  async bind(namespace: string, pod: string, node: string): Promise<void> {
+    await bindPod(this.registry, R.pods, namespace, pod, { target: { name: node } });
+  }
+}

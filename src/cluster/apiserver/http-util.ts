@@ -1,0 +1,77 @@
+// Request/response plumbing for the API server: bodies with a size cap, JSON and Status replies.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, errors } from '../../api/errors.js';
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024; // Kubernetes' request size limit
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limit) {
+    req.resume();
+    throw errors.tooLarge(`the request body is ${declared} bytes, more than the limit of ${limit}`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw errors.tooLarge(`the request body is more than the limit of ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Parses a JSON (or, for application/yaml, YAML) request body; 400 naming the position on failure. */
+export async function parseJsonBody(body: Buffer, contentType: string | undefined): Promise<unknown> {
+  const text = body.toString('utf8');
+  if (text.trim() === '') {
+    throw errors.badRequest('the request body is empty');
+  }
+  const mt = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  if (mt === 'application/yaml' || mt === 'application/x-yaml') {
+    const { parseDocument } = await import('yaml');
+    const doc = parseDocument(text, { uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      throw errors.badRequest(`error decoding YAML body: ${e.message}`);
+    }
+    return doc.toJS();
+  }
+  if (mt !== 'application/json' && mt !== '*/*' && mt !== '') {
+    throw errors.unsupportedMediaType(
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw errors.badRequest(`error decoding JSON body: ${(e as Error).message}`);
+  }
+}
+
+export function sendJson(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  contentType = 'application/json',
+): void {
+  const data = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data) });
+  res.end(data);
+}
+
+export function sendError(res: ServerResponse, e: unknown): void {
+  const err =
+    e instanceof ApiError ? e : errors.internal(`internal error: ${(e as Error)?.message ?? String(e)}`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, err.code, err.toStatus());
+}
+
+export function queryFlag(v: string | null): boolean {
+  return v === 'true' || v === '1';
+}

@@ -1,0 +1,196 @@
+// The API server: Kubernetes REST over HTTPS (or plain HTTP for tests that ask for it),
+// bearer-token authentication, discovery, OpenAPI, and the resource handlers.
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { ApiError, errors } from '../../api/errors.js';
+import { servedGroups } from '../../api/resources.js';
+import { openApiV3GroupVersion, openApiV3Root } from '../../api/schema/index.js';
+import type { Registry } from '../registry/index.js';
+import type { UserInfo } from './authz.js';
+import {
+  AGGREGATED_V2,
+  aggregatedDiscovery,
+  apiResourceList,
+  groupInfo,
+  groupList,
+  legacyVersions,
+  versionInfo,
+  wantsAggregated,
+} from './discovery.js';
+import { type HandlerContext, handleResource, type PodLogSource } from './handlers.js';
+import { sendError, sendJson } from './http-util.js';
+import { parsePath } from './routes.js';
+
+export interface Authenticator {
+  authenticate(bearerToken: string): UserInfo | undefined;
+}
+
+export interface ApiServerOptions {
+  readonly registry: Registry;
+  readonly authenticator: Authenticator;
+  /** PEM server certificate and key; omit for plain HTTP. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  readonly logger?: Logger;
+  readonly logs?: PodLogSource;
+  readonly bookmarkIntervalMs?: number;
+}
+
+export interface ApiServer {
+  /** Starts listening; resolves to the base URL. */
+  listen(port: number, host?: string): Promise<string>;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const ANONYMOUS_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
+
+export function createApiServer(opts: ApiServerOptions): ApiServer {
+  const ctx: HandlerContext = {
+    registry: opts.registry,
+    logs: opts.logs,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs,
+  };
+  const log = opts.logger;
+  let baseUrl = '';
+
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const started = process.hrtime.bigint();
+    serve(req, res)
+      .catch((e) => {
+        if (!(e instanceof ApiError)) {
+          log?.error({ err: e, method: req.method, path: req.url }, 'request failed');
+        }
+        sendError(res, e);
+      })
+      .finally(() => {
+        if (log?.isLevelEnabled('debug')) {
+          const ms = Number(process.hrtime.bigint() - started) / 1e6;
+          log.debug(
+            { method: req.method, path: req.url?.split('?')[0], code: res.statusCode, ms },
+            'request',
+          );
+        }
+      });
+  };
+
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://gantry.invalid');
+    } catch {
+      throw errors.badRequest('malformed request URL');
+    }
+    const path = url.pathname;
+    let user: UserInfo | undefined;
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ')) {
+      user = opts.authenticator.authenticate(auth.slice(7).trim());
+    }
+    if (!user && !ANONYMOUS_PATHS.has(path)) {
+      req.resume();
+      throw errors.unauthorized();
+    }
+    const route = parsePath(path);
+    const method = req.method ?? 'GET';
+    if (route.kind !== 'resource' && method !== 'GET' && method !== 'HEAD') {
+      req.resume();
+      throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+    }
+    switch (route.kind) {
+      case 'root':
+        return sendJson(res, 200, {
+          paths: ['/api', '/api/v1', '/apis', '/healthz', '/openapi/v3', '/version'],
+        });
+      case 'health':
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end('ok');
+        return;
+      case 'version':
+        return sendJson(res, 200, versionInfo());
+      case 'legacyVersions':
+        return wantsAggregated(req.headers.accept)
+          ? sendJson(res, 200, aggregatedDiscovery(true), AGGREGATED_V2)
+          : sendJson(res, 200, legacyVersions(new URL(baseUrl).host));
+      case 'groups':
+        return wantsAggregated(req.headers.accept)
+          ? sendJson(res, 200, aggregatedDiscovery(false), AGGREGATED_V2)
+          : sendJson(res, 200, groupList());
+      case 'group': {
+        const g = groupInfo(route.group);
+        if (!g) {
+          throw errors.notFound({ kind: 'group', name: route.group });
+        }
+        return sendJson(res, 200, g);
+      }
+      case 'resourceList': {
+        const list = apiResourceList(route.group, route.version);
+        if (!list) {
+          throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+        }
+        return sendJson(res, 200, list);
+      }
+      case 'openapiV3Root':
+        return sendJson(res, 200, openApiV3Root(servedGroups()));
+      case 'openapiV3': {
+        const doc = openApiV3GroupVersion(route.group, route.version);
+        if (!doc) {
+          throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+        }
+        res.setHeader('Cache-Control', 'public, immutable');
+        return sendJson(res, 200, doc);
+      }
+      case 'openapiV2':
+        throw new ApiError(404, 'NotFound', 'the server serves OpenAPI v3 only (/openapi/v3)');
+      case 'unknownResource':
+        req.resume();
+        throw new ApiError(
+          404,
+          'NotFound',
+          `the server could not find the requested resource (${route.plural} in ${route.group || 'core'}/${route.version})`,
+        );
+      case 'notFound':
+        req.resume();
+        throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      case 'resource':
+        return handleResource(ctx, route, user!, req, res, url);
+    }
+  }
+
+  const server = opts.tls
+    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler)
+    : http.createServer(handler);
+  server.keepAliveTimeout = 65_000;
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    } else {
+      socket.destroy();
+    }
+  });
+
+  return {
+    get url() {
+      return baseUrl;
+    },
+    listen(port: number, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const addr = server.address() as AddressInfo;
+          const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+          baseUrl = `${opts.tls ? 'https' : 'http'}://${h === '0.0.0.0' ? '127.0.0.1' : h}:${addr.port}`;
+          resolve(baseUrl);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

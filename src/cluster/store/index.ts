@@ -1,0 +1,14 @@
+// Store backends: the versioned, watchable key-value store of JSON objects that the API server
+// persists through (memory for tests, SQLite embedded; etcd later). Knows keys, revisions and
+// preconditions — never what a resource means (no validation, defaulting or admission here).
+export { MemoryStore, type MemoryStoreOptions } from './memory.js';
+export { openStore, STORE_SPEC_FORMS } from './open.js';
+export { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
+export {
+  type Precondition,
+  type Store,
+  StoreError,
+  type StoreEvent,
+  type Watch,
+} from './types.js';
+export { DEFAULT_HISTORY_SIZE, type RawEvent, WatchHub, type WatchHubOptions } from './watch-hub.js';

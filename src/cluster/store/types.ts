@@ -1,0 +1,63 @@
+// The Store contract: a versioned key-value store of JSON objects with watch, the only thing
+// the API server persists through. Every backend (memory, sqlite, later etcd) passes the same
+// conformance suite (test/cluster/store/store-suite.ts).
+//
+// Keys look like `/<group>/<plural>/<namespace>/<name>`; prefixes select lists.
+// Every mutation gets the next global revision; the stored object's
+// metadata.resourceVersion is that revision as a decimal string.
+import type { KObject } from '../../api/types.js';
+
+export interface StoreEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly key: string;
+  /** The object after the change (for DELETED: the last stored state, with the delete's revision). */
+  readonly object: KObject;
+  /** For MODIFIED/DELETED: the state before the change. */
+  readonly prevObject?: KObject;
+  readonly revision: number;
+}
+
+export interface Watch {
+  stop(): void;
+}
+
+export interface Precondition {
+  /** The update/delete only happens when the stored resourceVersion equals this. */
+  readonly resourceVersion?: string;
+  readonly uid?: string;
+}
+
+/** Raised by a backend (the registry maps them to API Status errors). */
+export class StoreError extends Error {
+  constructor(
+    readonly kind: 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone',
+    readonly key: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export interface Store {
+  /** Current revision: the revision of the latest mutation (0 when empty). */
+  revision(): number;
+  get(key: string): Promise<KObject | undefined>;
+  /** All objects whose key starts with prefix, in key order, and the revision they were read at. */
+  list(prefix: string): Promise<{ items: KObject[]; revision: number }>;
+  /** Stores a new object; StoreError('AlreadyExists') when the key is taken. */
+  create(key: string, obj: KObject): Promise<KObject>;
+  /** Replaces an object; StoreError('NotFound' | 'Conflict'). */
+  update(key: string, obj: KObject, pre?: Precondition): Promise<KObject>;
+  /** Deletes an object and returns its last state; StoreError('NotFound' | 'Conflict'). */
+  delete(key: string, pre?: Precondition): Promise<KObject>;
+  /**
+   * Streams the events for keys under prefix with revision > fromRevision, in revision order.
+   * fromRevision undefined = from now. StoreError('Gone') (thrown synchronously) when
+   * fromRevision is older than the history the store keeps.
+   */
+  watch(prefix: string, fromRevision: number | undefined, onEvent: (e: StoreEvent) => void): Watch;
+  /** Number of objects under a prefix (cheap: used by quota and metrics). */
+  count(prefix: string): Promise<number>;
+  close(): Promise<void>;
+}
