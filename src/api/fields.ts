@@ -156,11 +156,19 @@ function splitTerm(term: string): FieldRequirement {
       continue;
     }
     if (c === '!' && term[i + 1] === '=') {
-      return { field: term.slice(0, i).trim(), operator: '!=', value: unescapeValue(term.slice(i + 2), term) };
+      return {
+        field: term.slice(0, i).trim(),
+        operator: '!=',
+        value: unescapeValue(term.slice(i + 2), term),
+      };
     }
     if (c === '=') {
       const skip = term[i + 1] === '=' ? 2 : 1;
-      return { field: term.slice(0, i).trim(), operator: '=', value: unescapeValue(term.slice(i + skip), term) };
+      return {
+        field: term.slice(0, i).trim(),
+        operator: '=',
+        value: unescapeValue(term.slice(i + skip), term),
+      };
     }
   }
   throw errors.badRequest(`invalid selector: '${term}'; can't understand '${term}'`);

@@ -123,6 +123,9 @@ function cleanConfig(value: unknown, path: readonly string[]): unknown {
   }
   const out: JsonObject = {};
   for (const [key, v] of Object.entries(value)) {
+    if (key === '__proto__') {
+      throw malformedPatch(`apply configuration: the key "__proto__" is not allowed in ${path.join('.')}`);
+    }
     if (isDirectiveKey(key)) {
       throw malformedPatch(
         `apply configuration: patch directive "${key}" is not allowed in ${path.join('.')}`,

@@ -253,10 +253,13 @@ export function validateApplication(obj: KObject, old?: KObject): StatusCause[] 
       );
     }
   }
-  if (typeof spec.project !== 'string' || spec.project === '') {
-    out.push(required('spec.project'));
-  } else {
-    out.push(...invalidEach('spec.project', spec.project, dns1123SubdomainErrors(spec.project)));
+  // A missing project is defaulted to "default"; an empty or malformed one is an error.
+  if (spec.project !== undefined) {
+    if (typeof spec.project !== 'string' || spec.project === '') {
+      out.push(required('spec.project'));
+    } else {
+      out.push(...invalidEach('spec.project', spec.project, dns1123SubdomainErrors(spec.project)));
+    }
   }
   const opts: unknown = spec.syncPolicy?.syncOptions;
   if (Array.isArray(opts)) {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ApiError, errors } from '../../api/errors.js';
 import { servedGroups } from '../../api/resources.js';
-import { openApiV3GroupVersion, openApiV3Root } from '../../api/schema/index.js';
+import { openApiV3GroupVersionJson, openApiV3Root } from '../../api/schema/index.js';
 import type { Registry } from '../registry/index.js';
 import type { UserInfo } from './authz.js';
 import {
@@ -134,12 +134,18 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       case 'openapiV3Root':
         return sendJson(res, 200, openApiV3Root(servedGroups()));
       case 'openapiV3': {
-        const doc = openApiV3GroupVersion(route.group, route.version);
+        const doc = openApiV3GroupVersionJson(route.group, route.version);
         if (!doc) {
           throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
         }
-        res.setHeader('Cache-Control', 'public, immutable');
-        return sendJson(res, 200, doc);
+        res.writeHead(200, {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(doc.json),
+          'Cache-Control': 'public, immutable',
+          ETag: `"${doc.hash}"`,
+        });
+        res.end(doc.json);
+        return;
       }
       case 'openapiV2':
         throw new ApiError(404, 'NotFound', 'the server serves OpenAPI v3 only (/openapi/v3)');

@@ -61,7 +61,15 @@ export function admit(
   const t = { group: info.group, kind: info.kind, name: obj.metadata.name ?? obj.metadata.generateName };
   const fv = validateFields(obj, obj.apiVersion, obj.kind, mode);
   if (fv.errors.length > 0) {
-    throw errors.invalid(t, fv.errors);
+    // As Kubernetes: a body that does not decode (unknown field under Strict, wrong JSON type) is a
+    // 400 BadRequest naming each field, before defaulting and semantic validation (422).
+    const strict = fv.errors.some((c) => c.message.startsWith('unknown field'));
+    throw errors.badRequest(
+      `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${strict ? 'strict decoding error: ' : ''}${fv.errors
+        .map((c) => c.message)
+        .join(', ')}`,
+      fv.errors,
+    );
   }
   warnings.push(...fv.warnings);
   applyDefaults(obj);

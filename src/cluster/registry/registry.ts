@@ -165,14 +165,14 @@ export class Registry {
         meta.generateName +
         Array.from({ length: 5 }, () => NAME_CHARS[Math.floor(Math.random() * 27)]).join('');
     }
-    admit(info, obj, opts.fieldValidation ?? 'Warn', opts.warnings ?? []);
-    const now = rfc3339(this.clock.now());
     meta.uid = randomUUID();
-    meta.creationTimestamp = now;
+    const strategy = strategyFor(info);
+    strategy.prepare?.(obj, undefined);
+    admit(info, obj, opts.fieldValidation ?? 'Warn', opts.warnings ?? []);
+    meta.creationTimestamp = rfc3339(this.clock.now());
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    const strategy = strategyFor(info);
     if (obj.spec !== undefined) {
       meta.generation = 1;
     } else {
@@ -301,6 +301,7 @@ export class Registry {
       }
       const next = checkShape(info, mutate(old));
       const merged = this.prepareUpdate(info, old, next, sub);
+      strategyFor(info).prepare?.(merged, old);
       if (sub !== 'status') {
         admit(info, merged, opts.fieldValidation ?? 'Warn', opts.warnings ?? [], old);
       } else {

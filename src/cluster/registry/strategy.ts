@@ -6,6 +6,11 @@ import type { KObject } from '../../api/types.js';
 import { resourceKeyOfInfo } from './info.js';
 
 export interface Strategy {
+  /**
+   * Fills what the server derives from the request before admission: runs on create (old
+   * undefined, metadata.uid already assigned) and on update.
+   */
+  readonly prepare?: (obj: KObject, old: KObject | undefined) => void;
   /** Status as it must be on a freshly created object (undefined: keep what the client sent). */
   readonly initialStatus?: (obj: KObject) => unknown;
   /** The part of the object whose change bumps metadata.generation. */
@@ -21,7 +26,39 @@ function allButMeta(o: KObject): unknown {
   return rest;
 }
 
+/** Secret `stringData` is write-only: merged into `data` (base64) on every write, as Kubernetes does. */
+function mergeStringData(obj: KObject): void {
+  const sd = obj.stringData;
+  if (sd && typeof sd === 'object' && !Array.isArray(sd)) {
+    obj.data = { ...(obj.data ?? {}) };
+    for (const [k, v] of Object.entries(sd)) {
+      obj.data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+    }
+  }
+  delete obj.stringData;
+}
+
+/** Job without manualSelector: the server picks a selector on the job's uid and labels the template. */
+function jobSelector(obj: KObject, old: KObject | undefined): void {
+  if (old || obj.spec?.manualSelector === true || typeof obj.spec !== 'object' || obj.spec === null) {
+    return;
+  }
+  const uid = obj.metadata.uid!;
+  const name = obj.metadata.name ?? '';
+  obj.spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+  const tpl = (obj.spec.template ??= {});
+  tpl.metadata ??= {};
+  tpl.metadata.labels = {
+    ...(tpl.metadata.labels ?? {}),
+    'batch.kubernetes.io/controller-uid': uid,
+    'batch.kubernetes.io/job-name': name,
+    'controller-uid': uid,
+    'job-name': name,
+  };
+}
+
 const STRATEGIES: Record<string, Strategy> = {
+  '/Secret': { prepare: mergeStringData, generationFields: allButMeta },
   '/Pod': { initialStatus: () => ({ phase: 'Pending' }), generationFields: specOnly },
   '/Namespace': { initialStatus: () => ({ phase: 'Active' }), generationFields: specOnly },
   '/Node': { generationFields: specOnly },
@@ -31,7 +68,7 @@ const STRATEGIES: Record<string, Strategy> = {
   'apps/ReplicaSet': { initialStatus: emptyStatus, generationFields: specOnly },
   'apps/DaemonSet': { initialStatus: emptyStatus, generationFields: specOnly },
   'apps/StatefulSet': { initialStatus: emptyStatus, generationFields: specOnly },
-  'batch/Job': { initialStatus: emptyStatus, generationFields: specOnly },
+  'batch/Job': { prepare: jobSelector, initialStatus: emptyStatus, generationFields: specOnly },
   'coordination.k8s.io/Lease': { generationFields: specOnly },
   'argoproj.io/Rollout': { initialStatus: emptyStatus, generationFields: specOnly },
   'argoproj.io/Application': { generationFields: specOnly },

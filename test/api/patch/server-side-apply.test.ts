@@ -325,6 +325,12 @@ describe('applyServerSideApply', () => {
       applied: { ...deployment(), spec: { template: { spec: { containers: [{ image: 'x' }] } } } },
       message: /missing its key field "name"/,
     },
+    {
+      name: 'a __proto__ key',
+      manager: 'm',
+      applied: JSON.parse('{"apiVersion":"v1","kind":"ConfigMap","data":{"__proto__":{"x":"1"}}}'),
+      message: /"__proto__" is not allowed/,
+    },
   ];
   it.each(rejected)('rejects $name with 400', ({ manager, applied, message }) => {
     const e = thrown(() => applyServerSideApply(undefined, applied as KObject, manager, false, lookup));
