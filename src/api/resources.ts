@@ -11,7 +11,7 @@ export interface ResourceInfo {
   readonly namespaced: boolean;
   readonly shortNames: readonly string[];
   readonly categories: readonly string[];
-  readonly subresources: readonly ('status' | 'scale' | 'log' | 'binding')[];
+  readonly subresources: readonly ('status' | 'scale' | 'log' | 'binding' | 'finalize')[];
 }
 
 function r(
@@ -41,7 +41,11 @@ function r(
 }
 
 export const RESOURCES: readonly ResourceInfo[] = [
-  r('', 'v1', 'Namespace', 'namespaces', { namespaced: false, shortNames: ['ns'], subresources: ['status'] }),
+  r('', 'v1', 'Namespace', 'namespaces', {
+    namespaced: false,
+    shortNames: ['ns'],
+    subresources: ['status', 'finalize'],
+  }),
   r('', 'v1', 'Node', 'nodes', { namespaced: false, shortNames: ['no'], subresources: ['status'] }),
   r('', 'v1', 'Pod', 'pods', {
     shortNames: ['po'],

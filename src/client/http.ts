@@ -255,7 +255,7 @@ export class HttpClient implements Client {
   update(
     res: ResourceInfo,
     obj: KObject,
-    opts: WriteOpts & { subresource?: 'status' } = {},
+    opts: WriteOpts & { subresource?: 'status' | 'finalize' } = {},
   ): Promise<KObject> {
     return this.json(
       'PUT',

@@ -48,7 +48,7 @@ export class InProcessClient implements Client {
   update(
     res: ResourceInfo,
     obj: KObject,
-    opts: WriteOpts & { subresource?: 'status' } = {},
+    opts: WriteOpts & { subresource?: 'status' | 'finalize' } = {},
   ): Promise<KObject> {
     return this.registry.update(
       res,

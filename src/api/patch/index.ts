@@ -85,7 +85,7 @@ function parseJson(body: Buffer | string, what: string): unknown {
 }
 
 function parseYaml(body: Buffer | string): unknown {
-  const doc = parseDocument(text(body));
+  const doc = parseDocument(text(body), { uniqueKeys: true });
   const [first] = doc.errors;
   if (first !== undefined) {
     throw malformedPatch(
@@ -93,7 +93,7 @@ function parseYaml(body: Buffer | string): unknown {
     );
   }
   try {
-    return doc.toJS();
+    return doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
     throw malformedPatch(`apply patch body is not valid YAML: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -140,9 +140,20 @@ type Handler = (original: KObject | undefined, body: Buffer | string, opts: Patc
 const handlers: Record<PatchKind, Handler> = {
   json: (original, body, opts) =>
     applyJsonPatch(existing(original, opts), parseJson(body, 'json patch'), opts.target),
-  merge: (original, body, opts) => applyMergePatch(existing(original, opts), parseJson(body, 'merge patch')),
-  strategic: (original, body, opts) =>
-    applyStrategicMergePatch(existing(original, opts), parseJson(body, 'strategic merge patch'), opts.lookup),
+  merge: (original, body, opts) => {
+    const patch = parseJson(body, 'merge patch');
+    if (!isJsonObject(patch)) {
+      throw malformedPatch('merge patch body must be a JSON object');
+    }
+    return applyMergePatch(existing(original, opts), patch);
+  },
+  strategic: (original, body, opts) => {
+    const patch = parseJson(body, 'strategic merge patch');
+    if (!isJsonObject(patch)) {
+      throw malformedPatch('strategic merge patch body must be a JSON object');
+    }
+    return applyStrategicMergePatch(existing(original, opts), patch, opts.lookup);
+  },
   apply: (original, body, opts) => {
     const applied = parseYaml(body);
     if (!isJsonObject(applied)) {

@@ -136,7 +136,12 @@ function mergeValue(
   if (Array.isArray(patch)) {
     const how = mergeBehaviour(lookup(path));
     if (how === undefined) {
-      return patch;
+      // an atomic list is replaced; only a `$patch: replace` marker may stand in it
+      const rest = patch.filter((v) => !isMarker(v, 'replace'));
+      if (rest.some((v) => isJsonObject(v) && PATCH in v)) {
+        throw bad(path, 'a $patch directive needs a list with a merge key; this list is replaced as a whole');
+      }
+      return rest;
     }
     return mergeList(Array.isArray(original) ? original : [], patch, path, how.mergeKey, lookup);
   }

@@ -86,6 +86,12 @@ class Walker {
       case 'integer':
         if (typeof v !== 'number' || !Number.isInteger(v)) {
           this.wrongType(path, v, 'integer');
+        } else if (s.format === 'int32' ? v < -2147483648 || v > 2147483647 : !Number.isSafeInteger(v)) {
+          // as Kubernetes' decoder: a number that does not fit the Go field is a decode error
+          this.invalid(
+            path,
+            `Invalid value: ${v}: ${path} in body must fit in ${s.format === 'int32' ? 'int32' : 'int64'}`,
+          );
         }
         return;
       case 'number':

@@ -147,9 +147,9 @@ export function validateObjectMeta(
   const out: StatusCause[] = [];
   const name = meta.name;
   const generateName = meta.generateName;
-  if (typeof name === 'string' && name !== '') {
-    out.push(...invalidEach(child(path, 'name'), name, nameErrors(rule, name)));
-  } else if (typeof generateName === 'string' && generateName !== '') {
+  const hasGenerate = typeof generateName === 'string' && generateName !== '';
+  // generateName is checked whenever given (the server fills name from it before validating)
+  if (hasGenerate) {
     out.push(
       ...invalidEach(
         child(path, 'generateName'),
@@ -157,7 +157,12 @@ export function validateObjectMeta(
         nameErrors(rule, maskTrailingDash(generateName)),
       ),
     );
-  } else {
+  }
+  if (typeof name === 'string' && name !== '') {
+    if (!hasGenerate || out.length === 0) {
+      out.push(...invalidEach(child(path, 'name'), name, nameErrors(rule, name)));
+    }
+  } else if (!hasGenerate) {
     out.push(required(child(path, 'name'), 'name or generateName is required'));
   }
   if (typeof meta.namespace === 'string' && meta.namespace !== '') {

@@ -36,6 +36,8 @@ function subresourceList(
         };
       case 'log':
         return { name: 'log', kind: 'Pod', verbs: ['get'] };
+      case 'finalize':
+        return { name: 'finalize', kind: info.kind, verbs: ['update'] };
       default:
         return { name: 'binding', kind: 'Binding', verbs: ['create'] };
     }

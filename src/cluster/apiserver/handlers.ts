@@ -1,6 +1,6 @@
 // Resource endpoints: CRUD, patch, watch streaming, subresources, Table output.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errors } from '../../api/errors.js';
+import { errors, isApiError } from '../../api/errors.js';
 import { type ResourceInfo, resourceByPlural } from '../../api/resources.js';
 import type { KObject, Pod, WatchEvent } from '../../api/types.js';
 import {
@@ -11,12 +11,14 @@ import {
   parseFieldValidation,
   patchScale,
   type Registry,
+  type Subresource,
   updateScale,
   type WriteOptions,
   watchResource,
 } from '../registry/index.js';
+import { parseResourceVersion } from '../registry/selection.js';
 import { authorize, type UserInfo, type Verb } from './authz.js';
-import { parseJsonBody, queryFlag, readBody, sendJson } from './http-util.js';
+import { checkJsonText, parseJsonBody, queryFlag, readBody, sendJson } from './http-util.js';
 import { toTable } from './tables.js';
 
 export interface PodLogOptions {
@@ -72,10 +74,7 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
 }
 
 function writeOptions(q: URLSearchParams, warnings: string[]): WriteOptions {
-  const dryRun = q.getAll('dryRun');
-  if (dryRun.some((d) => d !== 'All')) {
-    throw errors.badRequest(`dryRun must be "All"`);
-  }
+  const dryRun = dryRunOf(q.getAll('dryRun'));
   const fieldManager = q.get('fieldManager') ?? undefined;
   if (fieldManager !== undefined && (fieldManager.length > 128 || /[^\x20-\x7e]/.test(fieldManager))) {
     throw errors.badRequest('fieldManager must be printable ASCII of at most 128 characters');
@@ -84,12 +83,32 @@ function writeOptions(q: URLSearchParams, warnings: string[]): WriteOptions {
     fieldValidation: parseFieldValidation(q.get('fieldValidation') ?? undefined),
     fieldManager,
     force: queryFlag(q.get('force')),
-    dryRun: dryRun.length > 0,
+    dryRun,
     warnings,
   };
 }
 
+function isStrict(q: URLSearchParams): boolean {
+  return q.get('fieldValidation') === 'Strict';
+}
+
+function writeSubresource(sub: string | undefined): Subresource {
+  return sub === 'status' || sub === 'finalize' ? sub : undefined;
+}
+
+function dryRunOf(values: readonly string[]): boolean {
+  if (values.some((d) => d !== 'All')) {
+    throw errors.badRequest('dryRun must be "All"');
+  }
+  return values.length > 0;
+}
+
 function verbOf(method: string, route: ResourceRoute, q: URLSearchParams): Verb {
+  if ((method === 'PUT' || method === 'PATCH') && route.name === undefined) {
+    throw errors.methodNotAllowed(
+      `the server does not allow this method on the requested resource (${method} on a collection)`,
+    );
+  }
   switch (method) {
     case 'GET':
       return route.name === undefined ? (queryFlag(q.get('watch')) ? 'watch' : 'list') : 'get';
@@ -152,6 +171,7 @@ export async function handleResource(
 
   switch (verb) {
     case 'list': {
+      parseResourceVersion(q.get('resourceVersion') ?? undefined);
       const list = await reg.list(info, {
         namespace,
         labelSelector: q.get('labelSelector') ?? undefined,
@@ -206,11 +226,11 @@ export async function handleResource(
           `create ${info.plural} needs a namespace in the path (/namespaces/NS/${info.plural})`,
         );
       }
-      const body = await parseJsonBody(await readBody(req), req.headers['content-type']);
+      const body = await parseJsonBody(await readBody(req), req.headers['content-type'], isStrict(q));
       return reply(201, await reg.create(info, namespace, body, writeOptions(q, warnings)));
     }
     case 'update': {
-      const body = await parseJsonBody(await readBody(req), req.headers['content-type']);
+      const body = await parseJsonBody(await readBody(req), req.headers['content-type'], isStrict(q));
       if (subresource === 'scale') {
         return sendJson(
           res,
@@ -226,7 +246,7 @@ export async function handleResource(
           name!,
           body,
           writeOptions(q, warnings),
-          subresource === 'status' ? 'status' : undefined,
+          writeSubresource(subresource),
         ),
       );
     }
@@ -235,6 +255,9 @@ export async function handleResource(
       const body = await readBody(req);
       if (body.length === 0) {
         throw errors.badRequest('the patch body is empty');
+      }
+      if (!ct.startsWith('application/apply-patch')) {
+        checkJsonText(body.toString('utf8'), isStrict(q));
       }
       if (subresource === 'scale') {
         return sendJson(
@@ -249,15 +272,7 @@ export async function handleResource(
       }
       return reply(
         200,
-        await reg.patch(
-          info,
-          namespace,
-          name!,
-          ct,
-          body,
-          opts,
-          subresource === 'status' ? 'status' : undefined,
-        ),
+        await reg.patch(info, namespace, name!, ct, body, opts, writeSubresource(subresource)),
       );
     }
     case 'delete': {
@@ -306,12 +321,15 @@ async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<
   if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) {
     throw errors.badRequest(`gracePeriodSeconds must be a non-negative integer`);
   }
-  const dryRun = [...q.getAll('dryRun'), ...(body.dryRun ?? [])];
+  if (body.dryRun !== undefined && !Array.isArray(body.dryRun)) {
+    throw errors.badRequest('DeleteOptions.dryRun must be a list');
+  }
+  const dryRun = dryRunOf([...q.getAll('dryRun'), ...(body.dryRun ?? [])]);
   return {
     propagationPolicy: (policy as Propagation | undefined) ?? (orphan === true ? 'Orphan' : undefined),
     gracePeriodSeconds: grace,
     preconditions: body.preconditions,
-    dryRun: dryRun.length > 0,
+    dryRun,
   };
 }
 
@@ -327,7 +345,19 @@ async function streamWatch(
   const incl = includeObject(q);
   const timeout = intParam(q, 'timeoutSeconds');
   let first = true;
+  let headers = false;
+  const head = () => {
+    if (!headers) {
+      headers = true;
+      res.writeHead(200, {
+        'Content-Type': table ? TABLE_CT : 'application/json',
+        'Transfer-Encoding': 'chunked',
+        'Cache-Control': 'no-cache, private',
+      });
+    }
+  };
   const write = (e: WatchEvent) => {
+    head();
     let object: unknown = e.object;
     if (table && e.type !== 'BOOKMARK' && e.type !== 'ERROR') {
       const t = toTable(info, [e.object], { includeObject: incl, now: ctx.registry.clock.now() }) as Record<
@@ -342,12 +372,6 @@ async function streamWatch(
     }
     res.write(`${JSON.stringify({ type: e.type, object })}\n`);
   };
-  res.writeHead(200, {
-    'Content-Type': table ? TABLE_CT : 'application/json',
-    'Transfer-Encoding': 'chunked',
-    'Cache-Control': 'no-cache, private',
-  });
-  res.flushHeaders();
   let handle: { stop(): void } | undefined;
   try {
     handle = await watchResource(
@@ -365,10 +389,16 @@ async function streamWatch(
       write,
     );
   } catch (e) {
-    const status = (e as { toStatus?: () => unknown }).toStatus?.() ?? errors.internal(String(e)).toStatus();
-    res.end(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+    if (!isApiError(e, 410)) {
+      throw e; // bad selectors / resourceVersion: a plain 4xx Status, nothing streamed yet
+    }
+    // too old a resourceVersion: as Kubernetes, a 200 stream carrying one ERROR event
+    head();
+    res.end(`${JSON.stringify({ type: 'ERROR', object: e.toStatus() })}\n`);
     return;
   }
+  head();
+  res.flushHeaders();
   const stop = () => {
     handle?.stop();
     handle = undefined;

@@ -1,6 +1,7 @@
 // Request/response plumbing for the API server: bodies with a size cap, JSON and Status replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../../api/errors.js';
+import { MAX_JSON_DEPTH, scanJson } from '../../api/json-scan.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024; // Kubernetes' request size limit
 
@@ -23,8 +24,53 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   return Buffer.concat(chunks);
 }
 
-/** Parses a JSON (or, for application/yaml, YAML) request body; 400 naming the position on failure. */
-export async function parseJsonBody(body: Buffer, contentType: string | undefined): Promise<unknown> {
+/** Walks a parsed value iteratively and refuses nesting past MAX_JSON_DEPTH (YAML bodies). */
+function checkParsedDepth(v: unknown): void {
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (x !== null && typeof x === 'object') {
+      if (d > MAX_JSON_DEPTH) {
+        throw errors.badRequest(`the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+      }
+      for (const c of Object.values(x)) {
+        stack.push([c, d + 1]);
+      }
+    }
+  }
+}
+
+/** Refuses JSON text nested past the limit, and under strict validation, duplicate keys. */
+export function checkJsonText(text: string, strict: boolean): void {
+  const scan = scanJson(text, { duplicates: strict });
+  if (scan.depth > MAX_JSON_DEPTH) {
+    const at = scan.tooDeepAt ?? '';
+    throw errors.badRequest(
+      `the request body nests deeper than ${MAX_JSON_DEPTH} levels${at ? ` at ${at}` : ''}`,
+      [{ field: at, message: `nested deeper than ${MAX_JSON_DEPTH} levels`, reason: 'FieldValueInvalid' }],
+    );
+  }
+  if (scan.duplicates.length > 0) {
+    throw errors.badRequest(
+      `strict decoding error: ${scan.duplicates.map((d) => `duplicate field "${d}"`).join(', ')}`,
+      scan.duplicates.map((d) => ({
+        field: d,
+        message: `duplicate field "${d}"`,
+        reason: 'FieldValueDuplicate',
+      })),
+    );
+  }
+}
+
+/**
+ * Parses a JSON (or, for application/yaml, YAML) request body; 400 naming the position on
+ * failure. `strict` (fieldValidation=Strict) also refuses duplicate keys.
+ */
+export async function parseJsonBody(
+  body: Buffer,
+  contentType: string | undefined,
+  strict = false,
+): Promise<unknown> {
   const text = body.toString('utf8');
   if (text.trim() === '') {
     throw errors.badRequest('the request body is empty');
@@ -32,18 +78,25 @@ export async function parseJsonBody(body: Buffer, contentType: string | undefine
   const mt = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   if (mt === 'application/yaml' || mt === 'application/x-yaml') {
     const { parseDocument } = await import('yaml');
-    const doc = parseDocument(text, { uniqueKeys: true });
-    if (doc.errors.length > 0) {
-      const e = doc.errors[0]!;
-      throw errors.badRequest(`error decoding YAML body: ${e.message}`);
+    let value: unknown;
+    try {
+      const doc = parseDocument(text, { uniqueKeys: true });
+      if (doc.errors.length > 0) {
+        throw doc.errors[0];
+      }
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      throw errors.badRequest(`error decoding YAML body: ${(e as Error).message}`);
     }
-    return doc.toJS();
+    checkParsedDepth(value);
+    return value;
   }
   if (mt !== 'application/json' && mt !== '*/*' && mt !== '') {
     throw errors.unsupportedMediaType(
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+      'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml',
     );
   }
+  checkJsonText(text, strict);
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -94,7 +94,13 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
     const route = parsePath(path);
     const method = req.method ?? 'GET';
-    if (route.kind !== 'resource' && method !== 'GET' && method !== 'HEAD') {
+    if (
+      route.kind !== 'resource' &&
+      route.kind !== 'unknownResource' &&
+      route.kind !== 'notFound' &&
+      method !== 'GET' &&
+      method !== 'HEAD'
+    ) {
       req.resume();
       throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     }

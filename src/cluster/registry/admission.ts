@@ -37,17 +37,15 @@ export function checkShape(info: ResourceInfo, body: unknown): KObject {
       `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${want})`,
     );
   }
-  obj.kind = info.kind;
-  obj.apiVersion = want;
-  if (obj.metadata === undefined) {
-    obj.metadata = {};
+  const meta = obj.metadata ?? {};
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
+    throw errors.badRequest(
+      `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: metadata must be an object`,
+      [{ field: 'metadata', message: 'Invalid value: must be an object', reason: 'FieldValueTypeInvalid' }],
+    );
   }
-  if (obj.metadata === null || typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) {
-    throw errors.invalid({ group: info.group, kind: info.kind }, [
-      { field: 'metadata', message: 'Invalid value: must be an object', reason: 'FieldValueTypeInvalid' },
-    ]);
-  }
-  return obj;
+  // a shallow copy: the caller's object is never changed
+  return { ...obj, kind: info.kind, apiVersion: want, metadata: meta };
 }
 
 /** Schema check, defaults, semantic validation. Throws 422 naming every bad field. */

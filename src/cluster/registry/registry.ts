@@ -44,7 +44,7 @@ export interface ListOptions {
   readonly continue?: string;
 }
 
-export type Subresource = 'status' | undefined;
+export type Subresource = 'status' | 'finalize' | undefined;
 
 export interface RegistryOptions {
   readonly store: Store;
@@ -148,7 +148,7 @@ export class Registry {
     body: unknown,
     opts: WriteOptions = {},
   ): Promise<KObject> {
-    const obj = checkShape(info, clone(body));
+    const obj = clone(checkShape(info, body));
     const meta = obj.metadata;
     if (info.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
@@ -182,7 +182,8 @@ export class Registry {
       obj.status = strategy.initialStatus(obj);
     }
     if (info === NAMESPACES) {
-      obj.spec = { finalizers: ['kubernetes'], ...(obj.spec ?? {}) };
+      // every namespace carries the `kubernetes` finalizer: its contents go before it does
+      obj.spec = { ...(obj.spec ?? {}), finalizers: ['kubernetes'] };
     }
     const key = keyFor(info, meta.namespace, meta.name ?? '');
     const write = async () => {
@@ -220,7 +221,7 @@ export class Registry {
     opts: WriteOptions = {},
     sub: Subresource = undefined,
   ): Promise<KObject> {
-    const obj = checkShape(info, clone(body));
+    const obj = clone(checkShape(info, body));
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
       throw errors.badRequest(
         `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
@@ -342,6 +343,10 @@ export class Registry {
     if (sub === 'status') {
       merged = clone(old);
       merged.status = next.status;
+    } else if (sub === 'finalize') {
+      // namespaces/NAME/finalize: the only way to change spec.finalizers (as in Kubernetes)
+      merged = clone(old);
+      merged.spec = { ...(merged.spec ?? {}), finalizers: next.spec?.finalizers ?? [] };
     } else {
       merged = next;
       if (hasStatusSubresource(info)) {
@@ -351,6 +356,9 @@ export class Registry {
           merged.status = clone(old.status);
         }
       }
+    }
+    if (info === NAMESPACES && sub !== 'finalize') {
+      merged.spec = { ...(merged.spec ?? {}), finalizers: old.spec?.finalizers ?? [] };
     }
     const m = merged.metadata;
     const o = old.metadata;
@@ -400,7 +408,9 @@ export class Registry {
     }
     if (info === PODS) {
       // a graceful pod deletion waits for its node to confirm (delete with grace 0)
-      return false;
+      return (
+        obj.metadata.deletionGracePeriodSeconds === 0 || !obj.spec?.nodeName || isPodTerminal(obj as Pod)
+      );
     }
     return true;
   }
@@ -480,6 +490,14 @@ export class Registry {
         next.metadata.generation = (old.metadata.generation ?? 0) + (old.metadata.deletionTimestamp ? 0 : 1);
         return next;
       }
+      if (finalizers.size > 0) {
+        // not graceful (unbound, terminal or grace 0) but held by finalizers: gone once they are
+        m.finalizers = [...finalizers];
+        m.deletionTimestamp ??= rfc3339(now);
+        m.deletionGracePeriodSeconds = 0;
+        return next;
+      }
+      return undefined;
     }
     if (info === NAMESPACES) {
       if ((old.spec?.finalizers?.length ?? 0) > 0 || finalizers.size > 0) {
