@@ -45,14 +45,20 @@ export function controlledBy(inf: Informer, owner: Pick<KObject, 'metadata'>): K
   if (!uid) {
     return [];
   }
-  return inf.byIndex(CONTROLLER_UID_INDEX, uid).filter((o) => o.metadata.namespace === owner.metadata.namespace);
+  return inf
+    .byIndex(CONTROLLER_UID_INDEX, uid)
+    .filter((o) => o.metadata.namespace === owner.metadata.namespace);
 }
 
 /**
  * The work-queue key (`ns/name`) of the controller of `child` when that controller is of the
  * given group and kind, else undefined.
  */
-export function ownerKeyOf(child: Pick<KObject, 'metadata'>, group: string, kind: string): string | undefined {
+export function ownerKeyOf(
+  child: Pick<KObject, 'metadata'>,
+  group: string,
+  kind: string,
+): string | undefined {
   const ref = controllerRef(child);
   if (!ref || ref.kind !== kind) {
     return undefined;

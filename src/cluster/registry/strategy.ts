@@ -46,7 +46,8 @@ function jobSelector(obj: KObject, old: KObject | undefined): void {
   const uid = obj.metadata.uid!;
   const name = obj.metadata.name ?? '';
   obj.spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
-  const tpl = (obj.spec.template ??= {});
+  obj.spec.template ??= {};
+  const tpl = obj.spec.template;
   tpl.metadata ??= {};
   tpl.metadata.labels = {
     ...(tpl.metadata.labels ?? {}),

@@ -117,7 +117,12 @@ function safeCharge(pod: Pod): PodCharge {
   try {
     return podCharge(pod);
   } catch {
-    return { cpuMilli: 0, memoryBytes: 0, nonZeroCpuMilli: DEFAULT_CPU_MILLI, nonZeroMemoryBytes: DEFAULT_MEMORY_BYTES };
+    return {
+      cpuMilli: 0,
+      memoryBytes: 0,
+      nonZeroCpuMilli: DEFAULT_CPU_MILLI,
+      nonZeroMemoryBytes: DEFAULT_MEMORY_BYTES,
+    };
   }
 }
 
@@ -149,7 +154,12 @@ export class SchedulerCache {
       this.nodes.delete(name);
     } else {
       // keep the accounting of pods still bound there; the node itself is gone
-      Object.assign(info, { ...emptyInfo(name), requested: info.requested, nonZeroRequested: info.nonZeroRequested, ownerCounts: info.ownerCounts });
+      Object.assign(info, {
+        ...emptyInfo(name),
+        requested: info.requested,
+        nonZeroRequested: info.nonZeroRequested,
+        ownerCounts: info.ownerCounts,
+      });
     }
   }
 

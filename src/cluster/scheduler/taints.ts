@@ -101,7 +101,11 @@ function requirementMatches(r: NodeSelectorRequirement, values: Readonly<Record<
   }
 }
 
-function termMatches(term: NodeSelectorTerm, labels: Readonly<Record<string, string>>, nodeName: string): boolean {
+function termMatches(
+  term: NodeSelectorTerm,
+  labels: Readonly<Record<string, string>>,
+  nodeName: string,
+): boolean {
   const exprs = term.matchExpressions ?? [];
   const fields = term.matchFields ?? [];
   if (exprs.length === 0 && fields.length === 0) {
@@ -114,7 +118,11 @@ function termMatches(term: NodeSelectorTerm, labels: Readonly<Record<string, str
 }
 
 /** spec.nodeSelector AND the required node affinity terms (ORed), as the NodeAffinity filter checks. */
-export function podMatchesNodeSelector(pod: Pick<Pod, 'spec'>, labels: Readonly<Record<string, string>>, nodeName: string): boolean {
+export function podMatchesNodeSelector(
+  pod: Pick<Pod, 'spec'>,
+  labels: Readonly<Record<string, string>>,
+  nodeName: string,
+): boolean {
   const sel: Record<string, string> | undefined = pod.spec?.nodeSelector;
   if (sel) {
     for (const [k, v] of Object.entries(sel)) {
