@@ -66,7 +66,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   if (opts.controllers !== false) {
     manager = await startControllerManager({
       client,
-      registry,
       logger: opts.logger?.child({ component: 'controller-manager' }),
       options: typeof opts.controllers === 'object' ? opts.controllers : undefined,
     });

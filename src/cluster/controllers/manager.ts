@@ -1,17 +1,27 @@
 // The controller manager: one shared informer factory, every core controller and the scheduler,
-// each running its reconcile loop over a work queue.
+// each running its reconcile loop over its own work queue. Controllers are constructed before
+// the informers start so their handlers and indexes see the first list.
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../../api/clock.js';
-import { type ControllerHandle, type Reconciler, runController } from '../../client/controller.js';
+import type { ControllerHandle } from '../../client/controller.js';
 import { InformerFactory } from '../../client/informer-factory.js';
 import type { Client } from '../../client/types.js';
 import { ApiEventRecorder } from '../events.js';
-import type { Registry } from '../registry/index.js';
+import { Scheduler } from '../scheduler/index.js';
+import { DaemonSetController } from './daemonset.js';
+import { EndpointsController } from './endpoints.js';
+import { GarbageCollector } from './garbage-collector.js';
+import { JobController } from './job.js';
+import { NamespaceController } from './namespace.js';
+import { NodeLifecycleController } from './node-lifecycle.js';
+import { ReplicaSetController } from './replicaset.js';
+import { ResourceQuotaController } from './resource-quota.js';
+import { StatefulSetController } from './statefulset.js';
 
 export interface ControllerManagerOptions {
-  /** Node lease grace period before a node is marked NotReady (ms). */
+  /** Node lease silence before a node is marked NotReady (ms). Default 40 s, as the kubelet's lease. */
   readonly nodeGracePeriodMs?: number;
-  /** Delay after NotReady before the node's pods are deleted (ms). */
+  /** Time a NotReady node's pods are kept before they are deleted for rescheduling (ms). Default 5 s. */
   readonly podEvictionDelayMs?: number;
 }
 
@@ -20,25 +30,81 @@ export interface ControllerManager {
   stop(): Promise<void>;
 }
 
+/** Something with a reconcile loop to start: every controller here has this shape. */
+interface Startable {
+  start(opts?: { workers?: number; logger?: Logger }): ControllerHandle;
+}
+
 export async function startControllerManager(args: {
   client: Client;
-  registry?: Registry;
   logger?: Logger;
   clock?: Clock;
   options?: ControllerManagerOptions;
 }): Promise<ControllerManager> {
+  const { client, logger } = args;
   const clock = args.clock ?? systemClock;
-  const informers = new InformerFactory(args.client, {
-    onError: (e) => args.logger?.warn({ err: (e as Error)?.message }, 'informer error'),
+  const opts = args.options ?? {};
+  const informers = new InformerFactory(client, {
+    onError: (e) => logger?.warn({ err: (e as Error)?.message }, 'informer error'),
   });
-  const recorder = (component: string) =>
-    new ApiEventRecorder(args.client, component, { clock, logger: args.logger });
-  const reconcilers: { r: Reconciler; workers: number }[] = [];
-  void recorder;
+  const recorder = (component: string) => new ApiEventRecorder(client, component, { clock, logger });
+  const child = (name: string) => logger?.child({ controller: name });
+  const base = { client, informers, clock };
+  const controllers: [string, Startable][] = [
+    [
+      'replicaset',
+      new ReplicaSetController({
+        ...base,
+        recorder: recorder('replicaset-controller'),
+        logger: child('replicaset'),
+      }),
+    ],
+    ['endpoints', new EndpointsController({ client, informers, logger: child('endpoints') })],
+    [
+      'node-lifecycle',
+      new NodeLifecycleController({
+        ...base,
+        recorder: recorder('node-controller'),
+        logger: child('node-lifecycle'),
+        gracePeriodMs: opts.nodeGracePeriodMs,
+        evictionDelayMs: opts.podEvictionDelayMs,
+      }),
+    ],
+    [
+      'scheduler',
+      new Scheduler({ ...base, recorder: recorder('default-scheduler'), logger: child('scheduler') }),
+    ],
+    ['garbage-collector', new GarbageCollector({ client, informers, logger: child('garbage-collector') })],
+    [
+      'namespace',
+      new NamespaceController({
+        ...base,
+        recorder: recorder('namespace-controller'),
+        logger: child('namespace'),
+      }),
+    ],
+    ['resource-quota', new ResourceQuotaController({ client, informers, logger: child('resource-quota') })],
+    ['job', new JobController({ ...base, recorder: recorder('job-controller'), logger: child('job') })],
+    [
+      'daemonset',
+      new DaemonSetController({
+        ...base,
+        recorder: recorder('daemonset-controller'),
+        logger: child('daemonset'),
+      }),
+    ],
+    [
+      'statefulset',
+      new StatefulSetController({
+        ...base,
+        recorder: recorder('statefulset-controller'),
+        logger: child('statefulset'),
+      }),
+    ],
+  ];
   await informers.start();
-  const handles: ControllerHandle[] = reconcilers.map(({ r, workers }) =>
-    runController(r, { workers, logger: args.logger }),
-  );
+  const handles = controllers.map(([name, c]) => c.start({ logger: child(name) }));
+  logger?.info({ controllers: controllers.map(([n]) => n) }, 'controllers started');
   return {
     informers,
     async stop() {

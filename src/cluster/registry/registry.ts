@@ -502,7 +502,9 @@ export class Registry {
     if (info === NAMESPACES) {
       if ((old.spec?.finalizers?.length ?? 0) > 0 || finalizers.size > 0) {
         m.deletionTimestamp ??= rfc3339(now);
-        m.finalizers = [...finalizers];
+        if (finalizers.size > 0) {
+          m.finalizers = [...finalizers];
+        }
         next.status = { ...(next.status ?? {}), phase: 'Terminating' };
         return next;
       }

@@ -290,3 +290,27 @@ describe('server-derived fields', () => {
     expect(j.spec.template.metadata.labels['job-name']).toBe('once');
   });
 });
+
+describe('namespace lifecycle', () => {
+  it('always carries the kubernetes finalizer; only the finalize subresource removes it', async () => {
+    const ns = await reg.create(R.namespaces, undefined, {
+      metadata: { name: 'team' },
+      spec: { finalizers: [] },
+    });
+    expect(ns.spec.finalizers).toEqual(['kubernetes']);
+    const plain = await reg.update(R.namespaces, undefined, 'team', { ...ns, spec: { finalizers: [] } });
+    expect(plain.spec.finalizers).toEqual(['kubernetes']);
+    const deleting = await reg.delete(R.namespaces, undefined, 'team');
+    expect(deleting.status.phase).toBe('Terminating');
+    expect(await code(reg.get(R.namespaces, undefined, 'team'))).toBe(0);
+    await reg.update(
+      R.namespaces,
+      undefined,
+      'team',
+      { ...deleting, spec: { finalizers: [] } },
+      {},
+      'finalize',
+    );
+    expect(await code(reg.get(R.namespaces, undefined, 'team'))).toBe(404);
+  });
+});
