@@ -51,7 +51,7 @@ export interface Client {
   update(
     res: ResourceInfo,
     obj: KObject,
-    opts?: WriteOpts & { readonly subresource?: 'status' },
+    opts?: WriteOpts & { readonly subresource?: 'status' | 'finalize' },
   ): Promise<KObject>;
   patch(
     res: ResourceInfo,

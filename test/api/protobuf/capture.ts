@@ -8,7 +8,7 @@
 //   npx tsc -p tsconfig.json && npx tsc --outDir /tmp/gantry-capture --module nodenext \
 //     --target es2022 --skipLibCheck --types node test/api/protobuf/capture.ts && \
 //   node /tmp/gantry-capture/capture.js
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -33,6 +33,13 @@ const COMMANDS: ReadonlyArray<readonly [string, readonly string[]]> = [
     ['create', 'secret', 'docker-registry', 'reg1', '--docker-username=u', '--docker-password=p'],
   ],
   ['configmap-empty-value', ['create', 'configmap', 'cm2', '--from-literal=x=', '--append-hash']],
+  ['configmap-binary', ['create', 'configmap', 'cm3', '--from-file=bin={home}/blob', '--from-literal=t=x']],
+  ['secret-binary', ['create', 'secret', 'generic', 's5', '--from-file=bin={home}/blob', '--type=Opaque']],
+  ['deployment-zero', ['create', 'deployment', 'd2', '--image=a:1', '--image=b:2', '--replicas=0']],
+  ['service-externalname', ['create', 'service', 'externalname', 's4', '--external-name=example.com']],
+  ['service-loadbalancer', ['create', 'service', 'loadbalancer', 's6', '--tcp=443:https']],
+  ['quota', ['create', 'quota', 'q1', '--hard=cpu=1,memory=1Gi,pods=2', '--scopes=BestEffort']],
+  ['pod-run', ['run', 'p1', '--image=nginx', '--port=80', '--env=A=B', '--labels=app=x']],
 ];
 
 function readAll(req: IncomingMessage): Promise<Buffer> {
@@ -115,14 +122,14 @@ async function main(): Promise<void> {
   const port = (proxy.address() as AddressInfo).port;
   const flags = ['--server', `http://127.0.0.1:${port}`, '--token', 'capture', '-n', 'default'];
   const env = { ...process.env, KUBECONFIG: join(home, 'none'), HOME: home };
+  // Bytes that are not UTF-8, so kubectl puts them in binaryData / data as they are.
+  writeFileSync(join(home, 'blob'), Buffer.from([0, 1, 2, 0xfe, 0xff, 0x80, 10]));
   try {
-    for (const [name, args] of COMMANDS) {
+    for (const [name, template] of COMMANDS) {
+      const args = template.map((a) => a.replace('{home}', home));
       seen.length = 0;
-      try {
-        execFileSync('kubectl', [...flags, ...args], { env, stdio: 'pipe' });
-      } catch (e) {
-        process.stdout.write(`${name}: kubectl failed (expected while protobuf is rejected): ${String(e)}\n`);
-      }
+      const created = await kubectl([...flags, ...args], env);
+      process.stdout.write(`${name}: ${created.trim()}\n`);
       const pb = seen.find((s) => s.contentType.startsWith('application/vnd.kubernetes.protobuf'));
       if (pb) {
         writeFileSync(join(TESTDATA, `${name}.bin`), pb.body);
@@ -130,10 +137,7 @@ async function main(): Promise<void> {
       } else {
         process.stdout.write(`${name}: no protobuf body (${seen.map((s) => s.contentType).join(', ')})\n`);
       }
-      const json = execFileSync('kubectl', [...flags, ...args.slice(0, 2), ...dryRunArgs(args)], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const json = await kubectl([...flags, ...args.slice(0, 2), ...dryRunArgs(args)], env);
       writeFileSync(join(TESTDATA, `${name}.json`), json);
     }
   } finally {
@@ -142,6 +146,15 @@ async function main(): Promise<void> {
     await new Promise((r) => gantry.child.once('exit', r));
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+/** Runs kubectl without blocking the event loop (the proxy lives in this process); stdout or the error. */
+function kubectl(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((res) => {
+    execFile('kubectl', args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      res(err ? `kubectl failed: ${stderr || String(err)}` : stdout);
+    });
+  });
 }
 
 /** The same command with `--dry-run=client -o json` placed before any `--` separator. */
