@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # command:package pairs; a missing command installs its Debian package.
-SYSTEM_DEPS=(git:git openssl:openssl)
+# runc, iproute2, nftables: the node agent; cc: its container shim; skopeo, umoci, docker-registry,
+# busybox-static: images for the demo and the tests (a real registry on loopback).
+SYSTEM_DEPS=(git:git openssl:openssl runc:runc ip:iproute2 nft:nftables cc:gcc skopeo:skopeo umoci:umoci
+  docker-registry:docker-registry busybox:busybox-static)
 missing=()
 for pair in "${SYSTEM_DEPS[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
