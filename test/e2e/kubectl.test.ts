@@ -162,6 +162,32 @@ describe('stock kubectl against gantry server', () => {
     expect(dp).toMatch(/Status:\s+Running/);
   });
 
+  it('kubectl create (protobuf bodies) for the common kinds', async () => {
+    expect(await ok('create', 'namespace', 'made')).toContain('namespace/made created');
+    expect(await ok('create', 'configmap', 'cm1', '-n', 'made', '--from-literal=a=b')).toContain(
+      'configmap/cm1 created',
+    );
+    expect(await ok('create', 'secret', 'generic', 's1', '-n', 'made', '--from-literal=k=v')).toContain(
+      'secret/s1 created',
+    );
+    expect(await ok('create', 'service', 'nodeport', 'np', '-n', 'made', '--tcp=80:8080')).toContain(
+      'service/np created',
+    );
+    expect(await ok('create', 'job', 'once', '-n', 'made', '--image=busybox', '--', 'true')).toContain(
+      'job.batch/once created',
+    );
+    expect(await ok('get', 'secret', 's1', '-n', 'made', '-o', 'jsonpath={.data.k}')).toBe(
+      Buffer.from('v').toString('base64'),
+    );
+    expect(
+      await ok('get', 'job', 'once', '-n', 'made', '-o', 'jsonpath={.spec.selector.matchLabels}'),
+    ).toContain('batch.kubernetes.io/controller-uid');
+    await until('job complete', async () => {
+      const out = await ok('get', 'job', 'once', '-n', 'made', '--no-headers');
+      return /Complete\s+1\/1/.test(out) ? out : undefined;
+    });
+  });
+
   it('creates a namespace, lists everything across namespaces, deletes', async () => {
     expect(await ok('create', 'namespace', 'scratch')).toContain('namespace/scratch created');
     const all = await ok('get', 'all', '-A');

@@ -2,6 +2,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../../api/errors.js';
 import { MAX_JSON_DEPTH, scanJson } from '../../api/json-scan.js';
+import {
+  decodeK8sProtobuf,
+  isProtobufContentType,
+  ProtobufDecodeError,
+  ProtobufUnsupportedError,
+} from '../../api/protobuf/index.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024; // Kubernetes' request size limit
 
@@ -71,6 +77,20 @@ export async function parseJsonBody(
   contentType: string | undefined,
   strict = false,
 ): Promise<unknown> {
+  if (isProtobufContentType(contentType)) {
+    // kubectl create sends built-in kinds as Kubernetes protobuf
+    try {
+      return decodeK8sProtobuf(body);
+    } catch (e) {
+      if (e instanceof ProtobufUnsupportedError) {
+        throw errors.unsupportedMediaType(e.message);
+      }
+      if (e instanceof ProtobufDecodeError) {
+        throw errors.badRequest(`error decoding protobuf body: ${e.message}`);
+      }
+      throw e;
+    }
+  }
   const text = body.toString('utf8');
   if (text.trim() === '') {
     throw errors.badRequest('the request body is empty');
@@ -93,7 +113,7 @@ export async function parseJsonBody(
   }
   if (mt !== 'application/json' && mt !== '*/*' && mt !== '') {
     throw errors.unsupportedMediaType(
-      'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml',
+      'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf',
     );
   }
   checkJsonText(text, strict);

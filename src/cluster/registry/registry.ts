@@ -107,38 +107,46 @@ export class Registry {
   async list(info: ResourceInfo, opts: ListOptions = {}): Promise<KList> {
     const filter = makeFilter(info.kind, opts.labelSelector, opts.fieldSelector);
     const limit = parseLimit(opts.limit);
-    const start = opts.continue ? decodeContinue(opts.continue).start : undefined;
     const prefix = prefixFor(info, opts.namespace);
-    const { items, revision } = await this.store.list(prefix);
+    const keyOfObj = (o: KObject) => keyFor(info, o.metadata.namespace, o.metadata.name ?? '');
+    let startAfter = opts.continue ? decodeContinue(opts.continue).start : undefined;
+    if (limit === undefined) {
+      const { items, revision } = await this.store.list(prefix, { startAfter });
+      return this.listOf(info, filter.everything ? items : items.filter(filter.matches), revision);
+    }
+    // Paged: read from the store in chunks after the continue key, only as far as the page needs.
     const out: KObject[] = [];
-    let next: string | undefined;
-    for (const o of items) {
-      const key = keyFor(info, o.metadata.namespace, o.metadata.name ?? '');
-      if (start !== undefined && key <= start) {
-        continue;
+    const chunk = filter.everything ? limit + 1 : Math.max(2 * limit, 500);
+    let revision = this.store.revision();
+    for (;;) {
+      const page = await this.store.list(prefix, { startAfter, limit: chunk });
+      revision = page.revision;
+      for (const o of page.items) {
+        if (filter.matches(o)) {
+          out.push(o);
+          if (out.length > limit) {
+            break;
+          }
+        }
       }
-      if (!filter.matches(o)) {
-        continue;
-      }
-      if (limit !== undefined && out.length === limit) {
-        next = keyFor(
-          info,
-          out[out.length - 1]!.metadata.namespace,
-          out[out.length - 1]!.metadata.name ?? '',
-        );
+      if (out.length > limit || page.items.length < chunk) {
         break;
       }
-      out.push(o);
+      startAfter = keyOfObj(page.items[page.items.length - 1]!);
     }
-    const metadata: KList['metadata'] = { resourceVersion: String(revision) };
-    if (next !== undefined) {
-      metadata.continue = encodeContinue({ rv: revision, start: next });
+    const list = this.listOf(info, out.slice(0, limit), revision);
+    if (out.length > limit) {
+      list.metadata.continue = encodeContinue({ rv: revision, start: keyOfObj(out[limit - 1]!) });
     }
+    return list;
+  }
+
+  private listOf(info: ResourceInfo, items: KObject[], revision: number): KList {
     return {
-      apiVersion: items[0]?.apiVersion ?? apiVersion(info),
+      apiVersion: apiVersion(info),
       kind: info.listKind,
-      metadata,
-      items: out,
+      metadata: { resourceVersion: String(revision) },
+      items,
     };
   }
 

@@ -3,7 +3,7 @@
 // the way in); every read parses a fresh copy (the deep clone on the way out).
 import type { KObject } from '../../api/types.js';
 import { alreadyExists, checkPrecondition, notFound, prefixUpperBound, stamp } from './mutation.js';
-import type { Precondition, Store, StoreEvent, Watch } from './types.js';
+import type { ListRange, Precondition, Store, StoreEvent, Watch } from './types.js';
 import { WatchHub } from './watch-hub.js';
 
 interface Entry {
@@ -36,10 +36,18 @@ export class MemoryStore implements Store {
     return e === undefined ? undefined : (JSON.parse(e.json) as KObject);
   }
 
-  async list(prefix: string): Promise<{ items: KObject[]; revision: number }> {
-    const [from, to] = this.range(prefix);
+  async list(prefix: string, opts: ListRange = {}): Promise<{ items: KObject[]; revision: number }> {
+    const [lo, to] = this.range(prefix);
+    let from = lo;
+    if (opts.startAfter !== undefined) {
+      from = Math.max(lo, this.lowerBound(opts.startAfter));
+      if (this.keys[from] === opts.startAfter) {
+        from++;
+      }
+    }
+    const end = opts.limit === undefined ? to : Math.min(to, from + opts.limit);
     const items: KObject[] = [];
-    for (let i = from; i < to; i++) {
+    for (let i = from; i < end; i++) {
       items.push(JSON.parse(this.entries.get(this.keys[i]!)!.json) as KObject);
     }
     return { items, revision: this.rev };

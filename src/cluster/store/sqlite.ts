@@ -1,7 +1,10 @@
 // The embedded, durable Store: one SQLite file (WAL, synchronous=FULL) through better-sqlite3.
-// Each mutation is one IMMEDIATE transaction that bumps the revision kept in `meta` and writes
-// or removes the object row, so an acknowledged write survives a crash of the process and a
-// revision is never reused, also across restarts. Watch history lives in memory (WatchHub):
+// Each mutation bumps the revision kept in `meta` and writes or removes the object row, so an
+// acknowledged write survives a crash of the process and a revision is never reused, also
+// across restarts. Group commit: the mutations that arrive in one event-loop turn run in one
+// IMMEDIATE transaction (each in its own savepoint, so one failing precondition affects only
+// itself) and are acknowledged after its single fsync — better-sqlite3 is synchronous, so
+// committing one write at a time would stall every other request for each fsync. Watch history lives in memory (WatchHub):
 // after a reopen only watches from the current revision on can be served. One process owns a
 // database file at a time.
 import { mkdirSync } from 'node:fs';
@@ -9,7 +12,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { KObject } from '../../api/types.js';
 import { alreadyExists, checkPrecondition, notFound, prefixUpperBound, stamp } from './mutation.js';
-import type { Precondition, Store, StoreEvent, Watch } from './types.js';
+import type { ListRange, Precondition, Store, StoreEvent, Watch } from './types.js';
 import { type RawEvent, WatchHub } from './watch-hub.js';
 
 export interface SqliteStoreOptions {
@@ -58,6 +61,12 @@ function prepareStatements(db: Database.Database) {
       .prepare<[string, string], string>('SELECT value FROM objects WHERE key >= ? AND key < ? ORDER BY key')
       .pluck(),
     listFrom: db.prepare<[string], string>('SELECT value FROM objects WHERE key >= ? ORDER BY key').pluck(),
+    // paged: keys in [lo, hi) after a start key, at most N (hi '' = no upper bound)
+    listPage: db
+      .prepare<[string, string, string, string, number], string>(
+        "SELECT value FROM objects WHERE key >= ? AND (? = '' OR key < ?) AND key > ? ORDER BY key LIMIT ?",
+      )
+      .pluck(),
     countRange: db
       .prepare<[string, string], number>('SELECT COUNT(*) FROM objects WHERE key >= ? AND key < ?')
       .pluck(),
@@ -65,8 +74,19 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
+interface PendingWrite {
+  readonly run: () => RawEvent;
+  readonly resolve: (o: KObject) => void;
+  readonly reject: (e: unknown) => void;
+}
+
 export class SqliteStore implements Store {
   private rev: number;
+  private pending: PendingWrite[] = [];
+  private flushScheduled = false;
+  private readonly batch: Database.Transaction<
+    (ops: readonly PendingWrite[]) => (RawEvent | { error: unknown })[]
+  >;
   private readonly hub: WatchHub;
   private readonly stmt: ReturnType<typeof prepareStatements>;
   private readonly tx: {
@@ -144,6 +164,16 @@ export class SqliteStore implements Store {
       }),
     };
 
+    this.batch = db.transaction((ops: readonly PendingWrite[]) =>
+      ops.map((op) => {
+        try {
+          return op.run();
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
+
     this.rev = s.revision.get() ?? 0;
     this.hub = new WatchHub({ historySize: opts.historySize, initialRevision: this.rev });
   }
@@ -157,11 +187,15 @@ export class SqliteStore implements Store {
     return value === undefined ? undefined : (JSON.parse(value) as KObject);
   }
 
-  async list(prefix: string): Promise<{ items: KObject[]; revision: number }> {
+  async list(prefix: string, opts: ListRange = {}): Promise<{ items: KObject[]; revision: number }> {
     // Synchronous, and this process is the only writer: the rows and this.rev are one snapshot.
     const upper = prefixUpperBound(prefix);
     const values =
-      upper === undefined ? this.stmt.listFrom.all(prefix) : this.stmt.listRange.all(prefix, upper);
+      opts.startAfter !== undefined || opts.limit !== undefined
+        ? this.stmt.listPage.all(prefix, upper ?? '', upper ?? '', opts.startAfter ?? '', opts.limit ?? -1)
+        : upper === undefined
+          ? this.stmt.listFrom.all(prefix)
+          : this.stmt.listRange.all(prefix, upper);
     return { items: values.map((v) => JSON.parse(v) as KObject), revision: this.rev };
   }
 
@@ -172,16 +206,58 @@ export class SqliteStore implements Store {
     );
   }
 
-  async create(key: string, obj: KObject): Promise<KObject> {
-    return this.commit(this.tx.create.immediate(key, obj));
+  create(key: string, obj: KObject): Promise<KObject> {
+    const json = structuredClone(obj); // the caller may change obj before the batch commits
+    return this.enqueue(() => this.tx.create(key, json));
   }
 
-  async update(key: string, obj: KObject, pre?: Precondition): Promise<KObject> {
-    return this.commit(this.tx.update.immediate(key, obj, pre));
+  update(key: string, obj: KObject, pre?: Precondition): Promise<KObject> {
+    const json = structuredClone(obj);
+    return this.enqueue(() => this.tx.update(key, json, pre));
   }
 
-  async delete(key: string, pre?: Precondition): Promise<KObject> {
-    return this.commit(this.tx.delete.immediate(key, pre));
+  delete(key: string, pre?: Precondition): Promise<KObject> {
+    return this.enqueue(() => this.tx.delete(key, pre));
+  }
+
+  private enqueue(run: () => RawEvent): Promise<KObject> {
+    if (!this.db.open) {
+      return Promise.reject(new Error('sqlite store is closed'));
+    }
+    return new Promise((resolve, reject) => {
+      this.pending.push({ run, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits every pending write in one transaction, then publishes and acknowledges in order. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const ops = this.pending;
+    this.pending = [];
+    if (ops.length === 0) {
+      return;
+    }
+    let results: (RawEvent | { error: unknown })[];
+    try {
+      results = this.batch.immediate(ops);
+    } catch (err) {
+      for (const op of ops) {
+        op.reject(err);
+      }
+      return;
+    }
+    ops.forEach((op, i) => {
+      const r = results[i]!;
+      if ('error' in r) {
+        op.reject(r.error);
+      } else {
+        op.resolve(this.commit(r));
+      }
+    });
   }
 
   watch(prefix: string, fromRevision: number | undefined, onEvent: (e: StoreEvent) => void): Watch {
@@ -189,6 +265,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.flush();
     this.hub.close();
     if (this.db.open) {
       this.db.close();

@@ -21,6 +21,11 @@ export interface Watch {
   stop(): void;
 }
 
+export interface ListRange {
+  readonly startAfter?: string;
+  readonly limit?: number;
+}
+
 export interface Precondition {
   /** The update/delete only happens when the stored resourceVersion equals this. */
   readonly resourceVersion?: string;
@@ -43,8 +48,11 @@ export interface Store {
   /** Current revision: the revision of the latest mutation (0 when empty). */
   revision(): number;
   get(key: string): Promise<KObject | undefined>;
-  /** All objects whose key starts with prefix, in key order, and the revision they were read at. */
-  list(prefix: string): Promise<{ items: KObject[]; revision: number }>;
+  /**
+   * Objects whose key starts with prefix, in key order, and the revision they were read at;
+   * with `startAfter` only keys after it, with `limit` at most that many (for paged lists).
+   */
+  list(prefix: string, opts?: ListRange): Promise<{ items: KObject[]; revision: number }>;
   /** Stores a new object; StoreError('AlreadyExists') when the key is taken. */
   create(key: string, obj: KObject): Promise<KObject>;
   /** Replaces an object; StoreError('NotFound' | 'Conflict'). */

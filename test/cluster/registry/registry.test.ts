@@ -268,6 +268,17 @@ describe('list and watch', () => {
     });
     expect(p2.items.map((o) => o.metadata.name)).toEqual(['c']);
     expect(p2.metadata.continue).toBeUndefined();
+    // filtered pages skip non-matching objects and still end exactly
+    const f1 = await reg.list(R.configmaps, { namespace: 'default', labelSelector: 'env!=qa', limit: 1 });
+    expect(f1.items.map((o) => o.metadata.name)).toEqual(['a']);
+    const f2 = await reg.list(R.configmaps, {
+      namespace: 'default',
+      labelSelector: 'env!=qa',
+      limit: 1,
+      continue: f1.metadata.continue,
+    });
+    expect(f2.items.map((o) => o.metadata.name)).toEqual(['c']);
+    expect(f2.metadata.continue).toBeUndefined();
   });
 });
 

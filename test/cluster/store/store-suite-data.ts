@@ -168,6 +168,19 @@ export function dataCases(ctx: SuiteContext): void {
         'ns10/b',
       ]);
       expect(await s.count(`${DEPLOYS}ns1/`)).toBe(2);
+      // paging: startAfter is exclusive, limit bounds the page, both stay inside the prefix
+      const names = (r: { items: KObject[] }) =>
+        r.items.map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+      expect(names(await s.list(DEPLOYS, { limit: 3 }))).toEqual(['ns1/a', 'ns1/b', 'ns10/a']);
+      expect(names(await s.list(DEPLOYS, { startAfter: `${DEPLOYS}ns1/b`, limit: 10 }))).toEqual([
+        'ns10/a',
+        'ns10/b',
+      ]);
+      expect(names(await s.list(`${DEPLOYS}ns1/`, { startAfter: `${DEPLOYS}ns1/a` }))).toEqual(['ns1/b']);
+      expect(names(await s.list(`${DEPLOYS}ns1/`, { startAfter: `${DEPLOYS}ns1/0` }))).toEqual([
+        'ns1/a',
+        'ns1/b',
+      ]);
       expect(await s.count(`${DEPLOYS}ns10/`)).toBe(2);
       expect(await s.count(DEPLOYS)).toBe(4);
       expect(await s.count('/apps/')).toBe(5);
