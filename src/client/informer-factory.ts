@@ -9,7 +9,7 @@ export class InformerFactory {
 
   constructor(
     readonly client: Client,
-    private readonly opts: Pick<InformerOptions, 'resyncMs' | 'onError'> = {},
+    private readonly opts: Pick<InformerOptions, 'resyncMs' | 'onError' | 'transform'> = {},
   ) {}
 
   for(res: ResourceInfo): Informer {

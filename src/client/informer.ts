@@ -20,6 +20,13 @@ export interface InformerOptions {
   /** Re-deliver every cached object as an update this often (level-triggered safety net). */
   readonly resyncMs?: number;
   readonly onError?: (e: unknown) => void;
+  /** Applied to every object before it is cached (e.g. keep metadata only, to save memory). */
+  readonly transform?: (obj: KObject) => KObject;
+}
+
+/** A transform keeping only what identifies an object and its ownership (apiVersion, kind, metadata). */
+export function metadataOnly(obj: KObject): KObject {
+  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata };
 }
 
 /** `namespace/name` (or `name` when cluster-scoped): the key work queues carry. */
@@ -207,7 +214,8 @@ export class Informer {
     }
   }
 
-  private upsert(obj: KObject): void {
+  private upsert(raw: KObject): void {
+    const obj = this.opts.transform ? this.opts.transform(raw) : raw;
     const k = objectKey(obj);
     const old = this.cache.get(k);
     if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) {

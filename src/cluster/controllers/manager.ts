@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../../api/clock.js';
 import type { ControllerHandle } from '../../client/controller.js';
+import { metadataOnly } from '../../client/informer.js';
 import { InformerFactory } from '../../client/informer-factory.js';
 import type { Client } from '../../client/types.js';
 import { ApiEventRecorder } from '../events.js';
@@ -47,6 +48,12 @@ export async function startControllerManager(args: {
   const informers = new InformerFactory(client, {
     onError: (e) => logger?.warn({ err: (e as Error)?.message }, 'informer error'),
   });
+  // The garbage collector looks at every object of every kind but only at its metadata: its own
+  // metadata-only caches keep memory small (as Kubernetes' GC uses metadata informers).
+  const metadataInformers = new InformerFactory(client, {
+    transform: metadataOnly,
+    onError: (e) => logger?.warn({ err: (e as Error)?.message }, 'informer error'),
+  });
   const recorder = (component: string) => new ApiEventRecorder(client, component, { clock, logger });
   const child = (name: string) => logger?.child({ controller: name });
   const base = { client, informers, clock };
@@ -74,16 +81,23 @@ export async function startControllerManager(args: {
       'scheduler',
       new Scheduler({ ...base, recorder: recorder('default-scheduler'), logger: child('scheduler') }),
     ],
-    ['garbage-collector', new GarbageCollector({ client, informers, logger: child('garbage-collector') })],
+    [
+      'garbage-collector',
+      new GarbageCollector({ client, informers: metadataInformers, logger: child('garbage-collector') }),
+    ],
     [
       'namespace',
       new NamespaceController({
         ...base,
+        metadataInformers,
         recorder: recorder('namespace-controller'),
         logger: child('namespace'),
       }),
     ],
-    ['resource-quota', new ResourceQuotaController({ client, informers, logger: child('resource-quota') })],
+    [
+      'resource-quota',
+      new ResourceQuotaController({ client, informers, metadataInformers, logger: child('resource-quota') }),
+    ],
     ['job', new JobController({ ...base, recorder: recorder('job-controller'), logger: child('job') })],
     [
       'daemonset',
@@ -102,7 +116,7 @@ export async function startControllerManager(args: {
       }),
     ],
   ];
-  await informers.start();
+  await Promise.all([informers.start(), metadataInformers.start()]);
   const handles = controllers.map(([name, c]) => c.start({ logger: child(name) }));
   logger?.info({ controllers: controllers.map(([n]) => n) }, 'controllers started');
   return {
@@ -110,6 +124,7 @@ export async function startControllerManager(args: {
     async stop() {
       await Promise.all(handles.map((h) => h.stop()));
       informers.stop();
+      metadataInformers.stop();
     },
   };
 }

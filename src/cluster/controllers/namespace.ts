@@ -167,6 +167,8 @@ export function planNamespace(ns: KObject, contents: readonly NamespaceContent[]
 export interface NamespaceControllerOptions {
   readonly client: Client;
   readonly informers: InformerFactory;
+  /** Caches whose changes wake a terminating namespace; metadata-only is enough. Default: informers. */
+  readonly metadataInformers?: InformerFactory;
   readonly recorder?: EventRecorder;
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -204,7 +206,9 @@ export class NamespaceController implements Reconciler {
       }
     };
     for (const r of this.namespaced) {
-      opts.informers.for(r).addHandlers({ update: (_o, n) => onContent(n), delete: onContent });
+      (opts.metadataInformers ?? opts.informers)
+        .for(r)
+        .addHandlers({ update: (_o, n) => onContent(n), delete: onContent });
     }
   }
 

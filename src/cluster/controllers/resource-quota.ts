@@ -46,6 +46,8 @@ export function planQuotaStatus(quota: KObject, used: ReadonlyMap<string, number
 export interface ResourceQuotaControllerOptions {
   readonly client: Client;
   readonly informers: InformerFactory;
+  /** Caches for the kinds only counted (all but pods); metadata-only saves memory. Default: informers. */
+  readonly metadataInformers?: InformerFactory;
   readonly logger?: Logger;
 }
 
@@ -75,7 +77,7 @@ export class ResourceQuotaController implements Reconciler {
       if (!info.namespaced) {
         continue;
       }
-      const inf = opts.informers.for(info);
+      const inf = (info === R.pods ? opts.informers : (opts.metadataInformers ?? opts.informers)).for(info);
       indexByNamespace(inf);
       this.counted.set(info, inf);
       const isPods = info === R.pods;

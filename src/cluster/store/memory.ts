@@ -12,7 +12,7 @@ interface Entry {
 }
 
 export interface MemoryStoreOptions {
-  /** Events kept for resuming watches (default 10,000). */
+  /** Events kept for resuming watches (default 4,096). */
   readonly historySize?: number;
 }
 

@@ -16,7 +16,7 @@ import type { ListRange, Precondition, Store, StoreEvent, Watch } from './types.
 import { type RawEvent, WatchHub } from './watch-hub.js';
 
 export interface SqliteStoreOptions {
-  /** Events kept in memory for resuming watches (default 10,000). */
+  /** Events kept in memory for resuming watches (default 4,096). */
   readonly historySize?: number;
   /** How long a statement waits for a lock held by another connection (default 5,000 ms). */
   readonly busyTimeoutMs?: number;

@@ -16,7 +16,7 @@ export interface RawEvent {
 }
 
 export interface WatchHubOptions {
-  /** How many events to keep for resuming watches (default 10,000). */
+  /** How many events to keep for resuming watches (default 4,096). */
   readonly historySize?: number;
   /** Revision of the store when the hub starts; a watch from exactly here needs no history. */
   readonly initialRevision?: number;
@@ -24,7 +24,7 @@ export interface WatchHubOptions {
   readonly onWatcherError?: (err: unknown, event: StoreEvent) => void;
 }
 
-export const DEFAULT_HISTORY_SIZE = 10_000;
+export const DEFAULT_HISTORY_SIZE = 4096;
 
 class Watcher implements Watch {
   private queue: RawEvent[] = [];
