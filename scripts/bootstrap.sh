@@ -38,3 +38,8 @@ if [ ! -f dist/.stamp ] || [ -n "$(find src bench tsconfig.json package.json -ne
   npx tsc -p tsconfig.json
   touch dist/.stamp
 fi
+
+# the node agent's container shim (C): after the build, which may have emptied dist/.
+if [ ! -x dist/gantry-shim ] || [ src/agent/runtime/shim.c -nt dist/gantry-shim ]; then
+  cc -O2 -Wall -o dist/gantry-shim src/agent/runtime/shim.c
+fi

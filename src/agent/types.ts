@@ -49,7 +49,12 @@ export interface RegistryCredentials {
 
 export interface ImageStore {
   /** Makes the image available locally according to the policy; ImageError otherwise. */
-  ensure(ref: string, policy: PullPolicy, creds?: RegistryCredentials, signal?: AbortSignal): Promise<LocalImage>;
+  ensure(
+    ref: string,
+    policy: PullPolicy,
+    creds?: RegistryCredentials,
+    signal?: AbortSignal,
+  ): Promise<LocalImage>;
   /** Loads every image of an OCI image layout directory (`index.json` + `blobs/`). */
   importLayout(dir: string, refOverride?: string): Promise<LocalImage[]>;
   list(): Promise<LocalImage[]>;
@@ -113,6 +118,8 @@ export interface ContainerState {
   readonly exitCode?: number;
   /** OOMKilled, Error, Completed, … when stopped. */
   readonly reason?: string;
+  /** Details when stopped abnormally, e.g. runc's error when the process could not be started. */
+  readonly message?: string;
   readonly startedAt?: Date;
   readonly finishedAt?: Date;
   readonly annotations: Readonly<Record<string, string>>;
@@ -145,7 +152,12 @@ export interface ContainerRuntime {
   /** Resolves when the container stops (immediately if it already has). */
   waitExit(id: string, signal?: AbortSignal): Promise<ContainerState>;
   /** Writes a container log to out (CRI format parsed back into lines), following when asked. */
-  readLog(logPath: string, opts: LogReadOptions, out: NodeJS.WritableStream, signal: AbortSignal): Promise<void>;
+  readLog(
+    logPath: string,
+    opts: LogReadOptions,
+    out: NodeJS.WritableStream,
+    signal: AbortSignal,
+  ): Promise<void>;
 }
 
 // ---------------------------------------------------------------- network

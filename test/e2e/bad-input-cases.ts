@@ -905,8 +905,18 @@ export function badInputCases(ctx: CaseContext): BadCase[] {
       415,
       'UnsupportedMediaType',
     ),
+    bad('POST truncated protobuf', 'POST', CMS, 'k8s\0\x0a\x50', {
+      'content-type': 'application/vnd.kubernetes.protobuf',
+    }),
     code(
-      bad('POST protobuf', 'POST', CMS, 'k8s\0', { 'content-type': 'application/vnd.kubernetes.protobuf' }),
+      bad(
+        'POST protobuf of a kind with no protobuf table',
+        'POST',
+        CMS,
+        // k8s\0 + runtime.Unknown{typeMeta{apiVersion: argoproj.io/v1alpha1, kind: Rollout}}
+        `k8s\0\x0a\x1f\x0a\x14argoproj.io/v1alpha1\x12\x07Rollout`,
+        { 'content-type': 'application/vnd.kubernetes.protobuf' },
+      ),
       415,
       'UnsupportedMediaType',
     ),

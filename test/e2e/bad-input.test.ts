@@ -73,10 +73,16 @@ function send(c: BadCase): Promise<Reply> {
   });
 }
 
-/** Every object of every resource, all namespaces, keyed by resource and name. */
+/**
+ * Every object of every resource, all namespaces, keyed by resource and name — except Events,
+ * which the scheduler keeps writing for the test's unschedulable pods (FailedScheduling counts).
+ */
 async function snapshot(): Promise<Map<string, string>> {
   const all = new Map<string, string>();
   for (const info of RESOURCES) {
+    if (info.plural === 'events') {
+      continue;
+    }
     const list = await g.client.list(info);
     for (const o of list.items) {
       all.set(
@@ -189,18 +195,15 @@ describe('bad input against a real gantry server', () => {
     });
   }
 
-  it('stored nothing: every listing and the store revision are unchanged', async () => {
+  it('stored nothing: every listing is unchanged and no object was written after the setup', async () => {
     const after = await snapshot();
     const added = [...after.keys()].filter((k) => !before.has(k));
     const removed = [...before.keys()].filter((k) => !after.has(k));
     const changed = [...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k));
-    const rev = await revision();
-    expect({ added, removed, changed, revision: rev }).toEqual({
-      added: [],
-      removed: [],
-      changed: [],
-      revision: revisionBefore,
-    });
+    const newer = [...after.entries()]
+      .filter(([, v]) => Number(JSON.parse(v).metadata.resourceVersion) > Number(revisionBefore))
+      .map(([k]) => k);
+    expect({ added, removed, changed, newer }).toEqual({ added: [], removed: [], changed: [], newer: [] });
   });
 
   it('left the server process alive and healthy', async () => {

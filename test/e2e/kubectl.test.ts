@@ -188,6 +188,43 @@ describe('stock kubectl against gantry server', () => {
     });
   });
 
+  it('rolls a Deployment with kubectl: create, rollout status, set image, history, undo, scale, restart', async () => {
+    expect(
+      await ok('create', 'deployment', 'api', '-n', 'made', '--image=registry.local/api:v1', '--replicas=3'),
+    ).toContain('deployment.apps/api created');
+    expect(await ok('rollout', 'status', 'deployment/api', '-n', 'made', '--timeout=60s')).toContain(
+      'deployment "api" successfully rolled out',
+    );
+    await ok('set', 'image', 'deployment/api', '-n', 'made', 'api=registry.local/api:v2');
+    expect(await ok('rollout', 'status', 'deployment/api', '-n', 'made', '--timeout=60s')).toContain(
+      'successfully rolled out',
+    );
+    const history = await ok('rollout', 'history', 'deployment/api', '-n', 'made');
+    expect(history).toMatch(/REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+    expect(await ok('rollout', 'undo', 'deployment/api', '-n', 'made')).toContain(
+      'deployment.apps/api rolled back',
+    );
+    await ok('rollout', 'status', 'deployment/api', '-n', 'made', '--timeout=60s');
+    expect(
+      await ok(
+        'get',
+        'deployment',
+        'api',
+        '-n',
+        'made',
+        '-o',
+        'jsonpath={.spec.template.spec.containers[0].image}',
+      ),
+    ).toBe('registry.local/api:v1');
+    expect(await ok('get', 'rs', '-n', 'made', '--no-headers')).toMatch(/api-\w+\s+3\s+3\s+3/);
+    expect(await ok('scale', 'deployment', 'api', '-n', 'made', '--replicas=1')).toContain(
+      'deployment.apps/api scaled',
+    );
+    await ok('rollout', 'restart', 'deployment/api', '-n', 'made');
+    await ok('rollout', 'status', 'deployment/api', '-n', 'made', '--timeout=60s');
+    expect(await ok('get', 'deployment', 'api', '-n', 'made', '--no-headers')).toMatch(/api\s+1\/1\s+1\s+1/);
+  });
+
   it('creates a namespace, lists everything across namespaces, deletes', async () => {
     expect(await ok('create', 'namespace', 'scratch')).toContain('namespace/scratch created');
     const all = await ok('get', 'all', '-A');

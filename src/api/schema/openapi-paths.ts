@@ -278,6 +278,19 @@ export function resourcePaths(
           body: jsonContent(ref),
         }),
       };
+    } else if (sub === 'finalize') {
+      paths[subPath] = {
+        parameters,
+        put: spec({
+          action: 'put',
+          id: id('replace', 'Finalize'),
+          gvk,
+          params: WRITE_PARAMS,
+          response: kindRef,
+          codes: [200, 201],
+          body: jsonContent(kindRef),
+        }),
+      };
     } else if (sub === 'log') {
       const log = operation({
         action: 'get',

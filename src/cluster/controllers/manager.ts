@@ -7,6 +7,7 @@ import type { ControllerHandle } from '../../client/controller.js';
 import { metadataOnly } from '../../client/informer.js';
 import { InformerFactory } from '../../client/informer-factory.js';
 import type { Client } from '../../client/types.js';
+import { DeploymentController, RolloutController } from '../../rollout/index.js';
 import { ApiEventRecorder } from '../events.js';
 import { Scheduler } from '../scheduler/index.js';
 import { DaemonSetController } from './daemonset.js';
@@ -76,6 +77,18 @@ export async function startControllerManager(args: {
         gracePeriodMs: opts.nodeGracePeriodMs,
         evictionDelayMs: opts.podEvictionDelayMs,
       }),
+    ],
+    [
+      'deployment',
+      new DeploymentController({
+        ...base,
+        recorder: recorder('deployment-controller'),
+        logger: child('deployment'),
+      }),
+    ],
+    [
+      'rollout',
+      new RolloutController({ ...base, recorder: recorder('rollouts-controller'), logger: child('rollout') }),
     ],
     [
       'scheduler',
