@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-import { homedir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 // The `gantry` command. Thin: parses flags and calls library modules.
 import { Command, InvalidArgumentError } from 'commander';
+import { startAgent } from '../agent/agent.js';
 import { GANTRY_VERSION } from '../cluster/apiserver/discovery.js';
+import { TokenStore } from '../cluster/auth/index.js';
 import { startControlPlane } from '../cluster/control-plane.js';
 import { rootLogger } from './logger.js';
+import { registerRolloutCommands } from './rollout.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -78,6 +82,90 @@ for (const mode of ['server', 'up'] as const) {
     .option('--tls-san <host>', 'extra name or IP for the server certificate (repeatable)', collect, [])
     .action(async (flags: ServerFlags) => runServer(flags, mode));
 }
+
+interface AgentFlags {
+  join: string;
+  token: string;
+  nodeName: string;
+  dataDir: string;
+  caFile?: string;
+  insecureSkipTlsVerify?: boolean;
+  insecureRegistry: string[];
+  allowedHostPath: string[];
+  port: number;
+}
+
+async function runAgent(flags: AgentFlags): Promise<void> {
+  if (flags.caFile && flags.insecureSkipTlsVerify) {
+    throw new InvalidArgumentError('--ca-file and --insecure-skip-tls-verify exclude each other');
+  }
+  if (flags.insecureSkipTlsVerify) {
+    // this process talks to one API server only; without a CA it cannot verify the server
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+  }
+  const log = rootLogger();
+  const agent = await startAgent({
+    apiServer: flags.join.split(','),
+    token: flags.token,
+    caPem: flags.caFile ? readFileSync(flags.caFile, 'utf8') : undefined,
+    nodeName: flags.nodeName,
+    dataDir: flags.dataDir,
+    insecureRegistries: flags.insecureRegistry,
+    allowedHostPaths: flags.allowedHostPath,
+    port: flags.port,
+    logger: log,
+  });
+  process.stdout.write(
+    `gantry agent: node ${agent.nodeName} joined ${flags.join} (pod CIDR ${agent.podCidr})\n`,
+  );
+  let stopping = false;
+  const stop = async (sig: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    log.info({ signal: sig }, 'stopping (pods keep running)');
+    await agent.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+program
+  .command('agent')
+  .description('run a node agent that joins a Gantry control plane and runs its pods with runc')
+  .requiredOption('--join <url>', 'API server URL (comma-separated for several)')
+  .requiredOption('--token <token>', 'node join token (gantry token create)')
+  .option('--node-name <name>', 'name of this node', hostname())
+  .option(
+    '--data-dir <dir>',
+    'state directory (images, containers, pods, network)',
+    join(defaultDataDir(), 'agent'),
+  )
+  .option('--ca-file <file>', "the API server's CA certificate (PEM)")
+  .option('--insecure-skip-tls-verify', "do not verify the API server's certificate")
+  .option(
+    '--insecure-registry <host>',
+    'registry (host:port) reached over plain HTTP (repeatable)',
+    collect,
+    [],
+  )
+  .option('--allowed-host-path <prefix>', 'prefix hostPath volumes may use (repeatable)', collect, [])
+  .option('--port <n>', 'port of the log/exec endpoint the API server calls', port, 10250)
+  .action(async (flags: AgentFlags) => runAgent(flags));
+
+program
+  .command('token')
+  .description('manage join tokens')
+  .command('create')
+  .description('create a node join token and print it')
+  .option('--data-dir <dir>', "the server's state directory", defaultDataDir())
+  .action((flags: { dataDir: string }) => {
+    process.stdout.write(`${new TokenStore(flags.dataDir).createNodeToken()}\n`);
+  });
+
+registerRolloutCommands(program);
 
 program
   .command('version')
