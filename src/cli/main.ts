@@ -8,6 +8,7 @@ import { startAgent } from '../agent/agent.js';
 import { GANTRY_VERSION } from '../cluster/apiserver/discovery.js';
 import { TokenStore } from '../cluster/auth/index.js';
 import { startControlPlane } from '../cluster/control-plane.js';
+import { registerAppCommands } from './app.js';
 import { rootLogger } from './logger.js';
 import { registerRolloutCommands } from './rollout.js';
 
@@ -165,6 +166,7 @@ program
     process.stdout.write(`${new TokenStore(flags.dataDir).createNodeToken()}\n`);
   });
 
+registerAppCommands(program);
 registerRolloutCommands(program);
 
 program

@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { InProcessClient } from '../client/in-process.js';
+import type { Client } from '../client/types.js';
 import type { PodLogSource } from './apiserver/handlers.js';
 import { type ApiServer, createApiServer } from './apiserver/server.js';
 import { ensurePki, TokenStore, writeKubeconfig } from './auth/index.js';
@@ -17,7 +18,7 @@ export interface ControlPlaneOptions {
   /** 0 picks a free port. */
   readonly port?: number;
   readonly host?: string;
-  /** `memory` | `sqlite:PATH`; default sqlite in the data dir. */
+  /** `memory` | `sqlite:PATH` | `etcd:URL[,URL…]`; default sqlite in the data dir. */
   readonly store?: string;
   /** Extra names/IPs for the server certificate. */
   readonly tlsHosts?: readonly string[];
@@ -25,7 +26,8 @@ export interface ControlPlaneOptions {
   readonly insecureHttp?: boolean;
   readonly controllers?: boolean | Parameters<typeof startControllerManager>[0]['options'];
   readonly logger?: Logger;
-  readonly logs?: PodLogSource;
+  /** Where `kubectl logs` reads from, given the control plane's client (the node agents' endpoint). */
+  readonly logs?: (client: Client) => PodLogSource;
 }
 
 export interface ControlPlane {
@@ -44,24 +46,24 @@ export interface ControlPlane {
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const dataDir = resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const store = openStore(opts.store, dataDir);
+  const store = await openStore(opts.store, dataDir);
   const registry = new Registry({ store });
   await registry.bootstrap();
   const tokens = new TokenStore(dataDir);
   const adminToken = tokens.ensureAdminToken();
   const host = opts.host ?? '127.0.0.1';
   const pki = await ensurePki(dataDir, [...(opts.tlsHosts ?? []), ...(host === '0.0.0.0' ? [] : [host])]);
+  const client = new InProcessClient(registry);
   const server = createApiServer({
     registry,
     authenticator: tokens,
     tls: opts.insecureHttp ? undefined : { cert: pki.certPem, key: pki.keyPem },
     logger: opts.logger?.child({ component: 'apiserver' }),
-    logs: opts.logs,
+    logs: opts.logs?.(client),
   });
   const url = await server.listen(opts.port ?? 6443, host);
   const kubeconfigPath = join(dataDir, 'kubeconfig');
   await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caCertPem, token: adminToken });
-  const client = new InProcessClient(registry);
   let manager: ControllerManager | undefined;
   if (opts.controllers !== false) {
     manager = await startControllerManager({

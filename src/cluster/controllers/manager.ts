@@ -15,6 +15,7 @@ import { EndpointsController } from './endpoints.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { JobController } from './job.js';
 import { NamespaceController } from './namespace.js';
+import { NodeIpamController } from './node-ipam.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { ReplicaSetController } from './replicaset.js';
 import { ResourceQuotaController } from './resource-quota.js';
@@ -78,6 +79,7 @@ export async function startControllerManager(args: {
         evictionDelayMs: opts.podEvictionDelayMs,
       }),
     ],
+    ['node-ipam', new NodeIpamController({ client, informers, logger: child('node-ipam') })],
     [
       'deployment',
       new DeploymentController({

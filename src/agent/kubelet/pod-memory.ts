@@ -1,0 +1,99 @@
+// What a pod worker remembers between passes, the actions its planner emits and the planner's
+// input and output (the pure planner is in pod-plan.ts, termination in pod-termination.ts).
+import type { Container, Pod } from '../../api/types.js';
+import type { PodNetworkInfo } from '../types.js';
+import type { BackoffEntry } from './backoff.js';
+import type { ContainerKind, ObservedContainer } from './naming.js';
+import type { ProbeStatus } from './pod-status.js';
+
+/** A start that failed: the image (pull), the pod's config, or the runtime (create). */
+export interface StartFailure {
+  readonly kind: 'pull' | 'config' | 'create';
+  readonly reason: string;
+  readonly message: string;
+  readonly at: Date;
+  /** Consecutive failures (the retry delay grows with it). */
+  readonly count: number;
+}
+
+export interface Stopping {
+  readonly sigtermAt: Date;
+  readonly graceMs: number;
+  readonly sigkill: boolean;
+}
+
+/** What a pod worker remembers between passes (lost on agent restart, which is safe). */
+export interface PodMemory {
+  network?: PodNetworkInfo;
+  networkTornDown: boolean;
+  volumesReady: boolean;
+  volumeFailure?: StartFailure;
+  readonly failures: Map<string, StartFailure>;
+  readonly backoff: Map<string, BackoffEntry>;
+  readonly stopping: Map<string, Stopping>;
+  termination?: { readonly startedAt: Date };
+  tornDown: boolean;
+}
+
+export function newPodMemory(): PodMemory {
+  return {
+    networkTornDown: false,
+    volumesReady: false,
+    failures: new Map(),
+    backoff: new Map(),
+    stopping: new Map(),
+    tornDown: false,
+  };
+}
+
+export type PodAction =
+  | { readonly kind: 'setupNetwork' }
+  | { readonly kind: 'setupVolumes' }
+  | {
+      readonly kind: 'startContainer';
+      readonly container: Container;
+      readonly containerKind: ContainerKind;
+      readonly attempt: number;
+      /** The crash back-off entry to record once started (restarts only). */
+      readonly backoff?: BackoffEntry;
+    }
+  | {
+      readonly kind: 'killContainer';
+      readonly id: string;
+      readonly name: string;
+      readonly signal: 'SIGTERM' | 'SIGKILL';
+      readonly graceMs: number;
+      readonly reason: string;
+    }
+  | { readonly kind: 'removeContainer'; readonly id: string; readonly name: string; readonly attempt: number }
+  | {
+      readonly kind: 'beginTermination';
+      readonly preStop: readonly { readonly id: string; readonly container: Container }[];
+      readonly timeoutMs: number;
+    }
+  | { readonly kind: 'teardownNetwork' }
+  | { readonly kind: 'teardownPod' }
+  | { readonly kind: 'deletePod' };
+
+export interface PodPlanInput {
+  /** The pod as the API has it; undefined once it is no longer assigned to this node. */
+  readonly pod?: Pod;
+  readonly containers: readonly ObservedContainer[];
+  readonly probes: ReadonlyMap<string, ProbeStatus>;
+  readonly memory: Readonly<PodMemory>;
+  readonly now: Date;
+  readonly hostIP: string;
+  /** The pod cannot run on this node (hostPath outside the allowed prefixes, …). */
+  readonly rejection?: { readonly reason: string; readonly message: string };
+  /** Grace for containers of pods that are gone from the API. */
+  readonly orphanGraceMs: number;
+}
+
+export interface PodPlan {
+  readonly actions: PodAction[];
+  /** The status to report (undefined: leave the pod's status alone). */
+  readonly status?: Pod['status'];
+  readonly requeueAfterMs?: number;
+  /** Nothing of the pod is left on the node and the API no longer has it: the worker may go. */
+  readonly done: boolean;
+}

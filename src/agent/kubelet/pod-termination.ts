@@ -1,0 +1,99 @@
+// Planning the end of a pod on the node (pure): a pod being deleted gets its preStop hooks, then
+// SIGTERM, then SIGKILL once the grace period (terminationGracePeriodSeconds, capped by the
+// deletion's grace) is over; when every container has stopped the pod is torn down (containers,
+// rootfs, volumes, network) and its deletion confirmed with grace 0. A pod gone from the API (or
+// every pod when the agent stops with removePods) goes the same way with the orphan grace, no hooks.
+
+import type { Pod } from '../../api/types.js';
+import type { ObservedContainer } from './naming.js';
+import { baseViews, Collector, isTerminalPhase, podGraceMs } from './plan-helpers.js';
+import type { PodPlan, PodPlanInput } from './pod-memory.js';
+import { buildPodStatus, isRunning, isStopped, type PodPhase, podPhase } from './pod-status.js';
+
+/** Kill running containers of a pod that is being deleted or is gone; then tear down and confirm. */
+export function planTermination(input: PodPlanInput, byName: Map<string, ObservedContainer[]>): PodPlan {
+  const { pod, memory, now } = input;
+  const out = new Collector(now);
+  const live = input.containers.filter((c) => !isStopped(c));
+  let status: Pod['status'];
+  if (pod) {
+    const views = baseViews(pod, byName, input.probes);
+    const allStopped = live.length === 0;
+    const regular = views.regular;
+    // Never a terminal phase here: the API removes a terminal pod being deleted at once, before
+    // its teardown; the deletion is confirmed by the deletePod action after the teardown instead.
+    const computed = podPhase(pod.spec.restartPolicy ?? 'Always', true, false, regular);
+    const previous = pod.status?.phase;
+    const phase: PodPhase = isTerminalPhase(computed)
+      ? previous === 'Pending' || previous === 'Running'
+        ? previous
+        : 'Running'
+      : computed;
+    status = isTerminalPhase(pod.status?.phase)
+      ? undefined
+      : buildPodStatus({
+          pod,
+          init: views.init,
+          regular,
+          phase,
+          initialized: pod.status?.conditions?.find((c) => c.type === 'Initialized')?.status === 'True',
+          sandboxReady: !!memory.network && !allStopped,
+          podIP: memory.network?.ip,
+          hostIP: input.hostIP,
+          now,
+        });
+  }
+  if (live.length > 0) {
+    const graceMs = pod ? podGraceMs(pod) : input.orphanGraceMs;
+    if (!memory.termination) {
+      const specs = new Map(
+        [...(pod?.spec.initContainers ?? []), ...(pod?.spec.containers ?? [])].map((c) => [c.name, c]),
+      );
+      const preStop = live
+        .filter((c) => isRunning(c) && specs.get(c.name)?.lifecycle?.preStop)
+        .map((c) => ({ id: c.id, container: specs.get(c.name)! }));
+      out.actions.push({ kind: 'beginTermination', preStop, timeoutMs: graceMs });
+      return { actions: out.actions, status, requeueAfterMs: 0, done: false };
+    }
+    const deadline = memory.termination.startedAt.getTime() + graceMs;
+    for (const c of live) {
+      const st = memory.stopping.get(c.id);
+      if (!st) {
+        const remaining = Math.max(0, deadline - now.getTime());
+        out.actions.push({
+          kind: 'killContainer',
+          id: c.id,
+          name: c.name,
+          signal: isRunning(c) && remaining > 0 ? 'SIGTERM' : 'SIGKILL',
+          graceMs: remaining,
+          reason: pod ? 'pod is being deleted' : 'pod is no longer assigned to this node',
+        });
+        out.at(now.getTime() + remaining);
+      } else if (!st.sigkill) {
+        const killAt = Math.min(st.sigtermAt.getTime() + st.graceMs, Math.max(deadline, now.getTime()));
+        if (now.getTime() >= killAt) {
+          out.actions.push({
+            kind: 'killContainer',
+            id: c.id,
+            name: c.name,
+            signal: 'SIGKILL',
+            graceMs: 0,
+            reason: 'grace period over',
+          });
+        } else {
+          out.at(killAt);
+        }
+      } else {
+        out.at(now.getTime() + 1000);
+      }
+    }
+    return { actions: out.actions, status, requeueAfterMs: out.requeue(), done: false };
+  }
+  if (!memory.tornDown) {
+    out.actions.push({ kind: 'teardownPod' });
+  }
+  if (pod) {
+    out.actions.push({ kind: 'deletePod' });
+  }
+  return { actions: out.actions, status, done: !pod && memory.tornDown };
+}

@@ -1,0 +1,72 @@
+// What every `gantry app` command works with: the client, where to print, a clock; reading an
+// Application by name; finding the kubeconfig and building the HTTP client from it.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { isApiError } from '../api/errors.js';
+import type { KObject } from '../api/types.js';
+import { HttpClient } from '../client/http.js';
+import { R } from '../client/resources.js';
+import type { Client } from '../client/types.js';
+import { readKubeconfig } from '../cluster/auth/index.js';
+import { APPLICATION_NAMESPACE } from '../sync/types.js';
+import type { Output } from './output.js';
+
+export interface AppCliContext {
+  readonly client: Client;
+  readonly out: Output;
+  readonly err: Output;
+  readonly now?: () => Date;
+  /** How often `sync --watch` and `wait` re-read the Application (default 500 ms). */
+  readonly pollMs?: number;
+  /** Repository cache for `app diff` (default `~/.gantry/cache`). */
+  readonly cacheDir?: string;
+}
+
+/** The context's clock. */
+export const nowOf = (ctx: AppCliContext): Date => (ctx.now ? ctx.now() : new Date());
+
+/** The Application, or an error users understand when it does not exist. */
+export async function getApp(ctx: AppCliContext, name: string): Promise<KObject> {
+  try {
+    return await ctx.client.get(R.applications, APPLICATION_NAMESPACE, name);
+  } catch (e) {
+    if (isApiError(e, 404)) {
+      throw new Error(`application '${name}' not found in namespace ${APPLICATION_NAMESPACE}`);
+    }
+    throw e;
+  }
+}
+
+/** List items may come without apiVersion/kind; put them back for -o json|yaml. */
+export function withKind(app: KObject): KObject {
+  return { ...app, apiVersion: app.apiVersion || 'argoproj.io/v1alpha1', kind: app.kind || 'Application' };
+}
+
+/** The error and its causes on one line. */
+export function describeError(e: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = e;
+  for (let i = 0; cur !== undefined && cur !== null && i < 5; i++) {
+    const msg = cur instanceof Error ? cur.message : String(cur);
+    if (!parts.some((p) => p.includes(msg))) {
+      parts.push(msg);
+    }
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  return parts.join(': ');
+}
+
+/** `--kubeconfig`, else `$KUBECONFIG` (its first entry), else `$GANTRY_DATA_DIR|~/.gantry` + `/kubeconfig`. */
+export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.KUBECONFIG?.split(':').find((p) => p !== '');
+  return fromEnv ?? join(env.GANTRY_DATA_DIR ?? join(homedir(), '.gantry'), 'kubeconfig');
+}
+
+/** A client for the cluster a kubeconfig names. */
+export async function clientFromKubeconfig(path: string): Promise<HttpClient> {
+  const kc = await readKubeconfig(path);
+  if (!kc.token) {
+    throw new Error(`${path}: the current user has no token`);
+  }
+  return new HttpClient({ server: kc.servers, token: kc.token, caPem: kc.caPem, userAgent: 'gantry-cli' });
+}
