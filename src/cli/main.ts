@@ -7,8 +7,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { startAgent } from '../agent/agent.js';
 import { GANTRY_VERSION } from '../cluster/apiserver/discovery.js';
 import { TokenStore } from '../cluster/auth/index.js';
-import { startControlPlane } from '../cluster/control-plane.js';
 import { registerAppCommands } from './app.js';
+import { runDaemon, type UpFlags } from './daemon.js';
 import { rootLogger } from './logger.js';
 import { registerRolloutCommands } from './rollout.js';
 
@@ -24,42 +24,6 @@ function defaultDataDir(): string {
   return process.env.GANTRY_DATA_DIR ?? join(homedir(), '.gantry');
 }
 
-interface ServerFlags {
-  dataDir: string;
-  port: number;
-  host: string;
-  store?: string;
-  tlsSan: string[];
-}
-
-async function runServer(flags: ServerFlags, mode: 'server' | 'up'): Promise<void> {
-  const log = rootLogger();
-  const cp = await startControlPlane({
-    dataDir: flags.dataDir,
-    port: flags.port,
-    host: flags.host,
-    store: flags.store,
-    tlsHosts: flags.tlsSan,
-    logger: log,
-  });
-  const out = process.stdout;
-  out.write(`gantry ${mode}: API server at ${cp.url}\n`);
-  out.write(`kubeconfig: ${cp.kubeconfigPath}\n`);
-  out.write(`  export KUBECONFIG=${cp.kubeconfigPath}; kubectl get nodes\n`);
-  let stopping = false;
-  const stop = async (sig: string) => {
-    if (stopping) {
-      return;
-    }
-    stopping = true;
-    log.info({ signal: sig }, 'stopping');
-    await cp.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-}
-
 const program = new Command();
 program
   .name('gantry')
@@ -69,19 +33,35 @@ program.version(GANTRY_VERSION, '--version');
 const collect = (v: string, acc: string[]) => [...acc, v];
 
 for (const mode of ['server', 'up'] as const) {
-  program
+  const cmd = program
     .command(mode)
     .description(
       mode === 'server'
-        ? 'run the control plane: API server, store, controllers, scheduler'
-        : 'run everything on this machine (control plane; agent and sync join it as they land)',
+        ? 'run the control plane: API server, store, controllers, scheduler and the GitOps sync engine'
+        : 'run everything on this machine: the control plane, sync and a local node agent',
     )
     .option('--data-dir <dir>', 'state directory (store, PKI, tokens, kubeconfig)', defaultDataDir())
     .option('--port <n>', 'API server port', port, 6443)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--store <spec>', 'memory | sqlite:PATH (default sqlite in the data dir)')
     .option('--tls-san <host>', 'extra name or IP for the server certificate (repeatable)', collect, [])
-    .action(async (flags: ServerFlags) => runServer(flags, mode));
+    .option('--poll-ms <ms>', 'how often each Application checks its repository', port, 15_000)
+    .option('--webhook-secret <secret>', 'HMAC secret of /api/webhook (default $GANTRY_WEBHOOK_SECRET)');
+  if (mode === 'up') {
+    cmd
+      .option('--repo <url>', 'git repository to sync (creates one Application)')
+      .option('--path <dir>', 'directory of the manifests inside the repository', '.')
+      .option('--revision <branch>', 'branch, tag or commit to follow', 'HEAD')
+      .option('--app <name>', 'name of that Application', 'default')
+      .option('--namespace <ns>', 'namespace for manifests that name none', 'default')
+      .option('--demo <dir>', 'run the bundled demo: a local git repository made from DIR (npm start)')
+      .option('--node-name <name>', 'name of the local node', hostname())
+      .option('--agent-port <n>', "port of the local agent's log/exec endpoint", port, 10250)
+      .option('--insecure-registry <host>', 'registry (host:port) reached over plain HTTP', collect, []);
+  }
+  cmd.action(async (flags: UpFlags) =>
+    runDaemon(mode, { ...flags, insecureRegistry: flags.insecureRegistry ?? [] }),
+  );
 }
 
 interface AgentFlags {

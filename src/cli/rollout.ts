@@ -132,7 +132,7 @@ export function renderRollout(v: RolloutView, now: Date): string {
   fields.push(['  Available', String(st.availableReplicas ?? 0)]);
   let text = summary(fields);
   text += '\nNAME                                  KIND        STATUS        AGE  INFO\n';
-  text += `⟳ ${ro.metadata.name}`.padEnd(38) + 'Rollout     ' + (st.phase ?? 'Progressing').padEnd(14);
+  text += `${`⟳ ${ro.metadata.name}`.padEnd(38)}Rollout     ${(st.phase ?? 'Progressing').padEnd(14)}`;
   text += `${humanDuration(now.getTime() - Date.parse(ro.metadata.creationTimestamp ?? now.toISOString()))}\n`;
   const byRevision = [...v.replicaSets].sort(
     (a, b) =>
@@ -149,14 +149,13 @@ export function renderRollout(v: RolloutView, now: Date): string {
           : 'Progressing';
     const m = markers(rs.metadata.labels?.[HASH]);
     text += `└──# revision:${rev}\n`;
-    text += `   └──⧉ ${rs.metadata.name}`.padEnd(38) + 'ReplicaSet  ' + state.padEnd(14);
+    text += `${`   └──⧉ ${rs.metadata.name}`.padEnd(38)}ReplicaSet  ${state.padEnd(14)}`;
     text += `${humanDuration(now.getTime() - Date.parse(rs.metadata.creationTimestamp ?? now.toISOString()))}  ${m.join(',')}\n`;
     for (const p of v.pods.filter((p) =>
       p.metadata.ownerReferences?.some((r) => r.uid === rs.metadata.uid),
     )) {
       const ready = podReady(p) ? '✔' : '◌';
-      text +=
-        `      └──□ ${p.metadata.name}`.padEnd(38) + 'Pod         ' + `${ready} ${podStatus(p)}`.padEnd(14);
+      text += `${`      └──□ ${p.metadata.name}`.padEnd(38)}Pod         ${`${ready} ${podStatus(p)}`.padEnd(14)}`;
       text += `${humanDuration(now.getTime() - Date.parse(p.metadata.creationTimestamp ?? now.toISOString()))}  ready:${podReady(p) ? '1/1' : '0/1'}\n`;
     }
   }

@@ -37,10 +37,18 @@ export interface ApiServerOptions {
   readonly bookmarkIntervalMs?: number;
 }
 
+/**
+ * An endpoint mounted next to the Kubernetes API by the process that runs the server (the sync
+ * engine's webhooks): it authenticates its own callers (e.g. HMAC signatures), so no bearer token.
+ */
+export type ExtraHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+
 export interface ApiServer {
   /** Starts listening; resolves to the base URL. */
   listen(port: number, host?: string): Promise<string>;
   readonly url: string;
+  /** Serves `path` (exact match, or `path/…` when it ends with '/') with handler. */
+  mount(path: string, handler: ExtraHandler): void;
   close(): Promise<void>;
 }
 
@@ -54,6 +62,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   };
   const log = opts.logger;
   let baseUrl = '';
+  const mounts: [string, ExtraHandler][] = [];
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = process.hrtime.bigint();
@@ -83,6 +92,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       throw errors.badRequest('malformed request URL');
     }
     const path = url.pathname;
+    const mounted = mounts.find(([p]) => (p.endsWith('/') ? path.startsWith(p) : path === p));
+    if (mounted) {
+      return mounted[1](req, res);
+    }
     let user: UserInfo | undefined;
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ')) {
@@ -185,6 +198,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   return {
     get url() {
       return baseUrl;
+    },
+    mount(path: string, handler: ExtraHandler) {
+      mounts.push([path, handler]);
+      mounts.sort((a, b) => b[0].length - a[0].length);
     },
     listen(port: number, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {

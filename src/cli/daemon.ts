@@ -1,0 +1,190 @@
+// `gantry server` and `gantry up`: the production wiring of the parts (CONVENTIONS.md #9 — the
+// entry file is where implementations are chosen). server = control plane + sync engine;
+// up = server + a local node agent (+ an Application for --repo, or the bundled demo).
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { type Agent, startAgent } from '../agent/agent.js';
+import { LocalImageStore } from '../agent/images/index.js';
+import { agentPodLogSource } from '../agent/kubelet/pod-log-source.js';
+import type { ControllerHandle } from '../client/controller.js';
+import { InformerFactory } from '../client/informer-factory.js';
+import { type ControlPlane, startControlPlane } from '../cluster/control-plane.js';
+import { ApiEventRecorder } from '../cluster/events.js';
+import { ApplicationController } from '../sync/reconcile.js';
+import { createWebhookHandler, GENERIC_WEBHOOK_PATH, WEBHOOK_PATH } from '../sync/webhook.js';
+import { type DemoInfo, prepareDemo } from './demo.js';
+import { rootLogger } from './logger.js';
+
+export interface DaemonFlags {
+  readonly dataDir: string;
+  readonly port: number;
+  readonly host: string;
+  readonly store?: string;
+  readonly tlsSan: readonly string[];
+  /** Poll interval of every Application's repository (ms). */
+  readonly pollMs?: number;
+  readonly webhookSecret?: string;
+}
+
+export interface UpFlags extends DaemonFlags {
+  readonly repo?: string;
+  readonly path?: string;
+  readonly revision?: string;
+  readonly namespace?: string;
+  readonly app?: string;
+  readonly demo?: string;
+  readonly nodeName?: string;
+  readonly agentPort?: number;
+  readonly insecureRegistry: readonly string[];
+}
+
+export interface Daemon {
+  readonly cp: ControlPlane;
+  readonly agent?: Agent;
+  readonly demo?: DemoInfo;
+  stop(): Promise<void>;
+}
+
+/** The sync engine: the Application controller on its own informers, and the webhooks. */
+function startSync(cp: ControlPlane, flags: DaemonFlags, log: Logger): { stop(): Promise<void> } {
+  const informers = new InformerFactory(cp.client, {
+    onError: (e) => log.warn({ err: (e as Error)?.message }, 'informer error'),
+  });
+  const apps = new ApplicationController({
+    client: cp.client,
+    informers,
+    dataDir: join(resolve(flags.dataDir), 'sync'),
+    logger: log.child({ component: 'sync' }),
+    recorder: new ApiEventRecorder(cp.client, 'gantry-sync', { logger: log }),
+    pollIntervalMs: flags.pollMs,
+  });
+  const webhook = createWebhookHandler({
+    secret: () => flags.webhookSecret ?? process.env.GANTRY_WEBHOOK_SECRET,
+    onPush: apps.onPush,
+    logger: log.child({ component: 'webhook' }),
+  });
+  cp.server.mount(WEBHOOK_PATH, webhook);
+  cp.server.mount(GENERIC_WEBHOOK_PATH, webhook);
+  let handle: ControllerHandle | undefined;
+  const started = informers.start().then(() => {
+    handle = apps.start({ logger: log.child({ controller: 'application' }) });
+  });
+  return {
+    async stop() {
+      await started;
+      await handle?.stop();
+      informers.stop();
+    },
+  };
+}
+
+export async function startDaemon(
+  mode: 'server' | 'up',
+  flags: UpFlags,
+  log: Logger = rootLogger(),
+): Promise<Daemon> {
+  const dataDir = resolve(flags.dataDir);
+  const cp = await startControlPlane({
+    dataDir,
+    port: flags.port,
+    host: flags.host,
+    store: flags.store,
+    tlsHosts: flags.tlsSan,
+    logger: log,
+    logs: agentPodLogSource,
+  });
+  const sync = startSync(cp, flags, log);
+  let agent: Agent | undefined;
+  let demo: DemoInfo | undefined;
+  try {
+    if (mode === 'up') {
+      const images = new LocalImageStore({
+        root: join(dataDir, 'agent', 'images'),
+        insecureRegistries: flags.insecureRegistry,
+        logger: log.child({ component: 'images' }),
+      });
+      agent = await startAgent({
+        apiServer: cp.url,
+        token: cp.adminToken,
+        caPem: cp.caPem,
+        client: cp.client,
+        nodeName: flags.nodeName ?? hostname(),
+        dataDir: join(dataDir, 'agent'),
+        port: flags.agentPort,
+        images,
+        insecureRegistries: flags.insecureRegistry,
+        logger: log.child({ component: 'agent' }),
+      });
+      if (flags.demo) {
+        demo = await prepareDemo({ client: cp.client, dataDir, manifests: resolve(flags.demo), images, log });
+      } else if (flags.repo) {
+        const { ensureApplication } = await import('../sync/bootstrap.js');
+        await ensureApplication(cp.client, {
+          name: flags.app ?? 'default',
+          repoURL: flags.repo,
+          path: flags.path,
+          targetRevision: flags.revision,
+          namespace: flags.namespace,
+        });
+      }
+    }
+  } catch (e) {
+    await sync.stop();
+    await agent?.stop({ removePods: true });
+    await cp.stop();
+    throw e;
+  }
+  return {
+    cp,
+    agent,
+    demo,
+    async stop() {
+      await sync.stop();
+      // `gantry up` owns its node: nothing of it may outlive the process
+      await agent?.stop({ removePods: true });
+      await cp.stop();
+    },
+  };
+}
+
+/** Runs until SIGINT/SIGTERM, printing where things are. */
+export async function runDaemon(mode: 'server' | 'up', flags: UpFlags): Promise<void> {
+  const log = rootLogger();
+  const d = await startDaemon(mode, flags, log);
+  const out = process.stdout;
+  out.write(`gantry ${mode}: API server at ${d.cp.url}\n`);
+  out.write(`kubeconfig: ${d.cp.kubeconfigPath}\n`);
+  out.write(`  export KUBECONFIG=${d.cp.kubeconfigPath}; kubectl get nodes\n`);
+  if (mode === 'server') {
+    out.write(
+      `join a node: gantry agent --join ${d.cp.url} --ca-file ${join(resolve(flags.dataDir), 'pki', 'ca.crt')} --token "$(gantry token create --data-dir ${resolve(flags.dataDir)})"\n`,
+    );
+  }
+  if (d.agent) {
+    out.write(`node: ${d.agent.nodeName} (pod CIDR ${d.agent.podCidr})\n`);
+  }
+  if (d.demo) {
+    out.write(
+      `demo repository: ${d.demo.repoURL}  (git clone it, change manifests/, push: Gantry syncs it)\n`,
+    );
+    for (const a of d.demo.apps) {
+      out.write(`  application ${a.name}: ${a.path} -> namespace ${a.namespace}\n`);
+    }
+    for (const l of d.demo.links) {
+      out.write(`  ${l}\n`);
+    }
+  }
+  let stopping = false;
+  const stop = async (sig: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    log.info({ signal: sig }, 'stopping');
+    await d.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
