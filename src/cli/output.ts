@@ -81,19 +81,8 @@ export function parseTimeout(text: string): number {
   return total;
 }
 
-/** A short human duration: 42s, 3m12s, 2h5m. */
-export function humanDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) {
-    return `${s}s`;
-  }
-  const m = Math.floor(s / 60);
-  if (m < 60) {
-    return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
-  }
-  const h = Math.floor(m / 60);
-  return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
-}
+/** Ages and durations the way kubectl prints them (one rule set for the whole project). */
+export { humanDuration } from '../cluster/apiserver/table-format.js';
 
 /** `<none>` for empty cells, as kubectl and argocd print them. */
 export function orNone(v: string | undefined): string {
