@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 
 # command:package pairs; a missing command installs its Debian package.
 # runc, iproute2, nftables: the node agent; cc: its container shim; skopeo, umoci, docker-registry,
-# busybox-static: images for the demo and the tests (a real registry on loopback).
+# busybox-static: images for the demo and the tests (a real registry on loopback); etcd-server: the
+# distributed store backend and its tests.
 SYSTEM_DEPS=(git:git openssl:openssl runc:runc ip:iproute2 nft:nftables cc:gcc skopeo:skopeo umoci:umoci
-  docker-registry:docker-registry busybox:busybox-static)
+  docker-registry:docker-registry busybox:busybox-static etcd:etcd-server)
 missing=()
 for pair in "${SYSTEM_DEPS[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")

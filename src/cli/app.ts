@@ -9,6 +9,8 @@ import { isApiError } from '../api/errors.js';
 import type { KObject } from '../api/types.js';
 import type { HttpClient } from '../client/http.js';
 import { R } from '../client/resources.js';
+import { describeRevision } from '../promote/revision.js';
+import { GitSource } from '../sync/git-source.js';
 import { APPLICATION_NAMESPACE } from '../sync/types.js';
 import {
   type AppCliContext,
@@ -95,6 +97,7 @@ export async function appHistory(
 ): Promise<number> {
   const format = parseOutputFormat(opts.output, ['table', 'json', 'yaml']);
   const app = await getApp(ctx, name);
+  await annotateHistory(ctx, app);
   const history = app.status?.history ?? [];
   if (format === 'json') {
     ctx.out.write(toJson(history));
@@ -104,6 +107,37 @@ export async function appHistory(
     ctx.out.write(renderHistory(app));
   }
   return 0;
+}
+
+/**
+ * Marks history entries that were promotions (PR number) or reverts (of which commits), read
+ * from the commits themselves (trailers and messages) in a local cache of the repository.
+ * Best effort: without git access the plain history is shown.
+ */
+async function annotateHistory(ctx: AppCliContext, app: KObject): Promise<void> {
+  const history: Record<string, any>[] = Array.isArray(app.status?.history) ? app.status.history : [];
+  const url: string | undefined = app.spec?.source?.repoURL;
+  if (history.length === 0 || !url) {
+    return;
+  }
+  try {
+    const git = new GitSource({ dataDir: ctx.cacheDir ?? join(homedir(), '.gantry', 'cache') });
+    await git.resolve(url, app.spec?.source?.targetRevision ?? 'HEAD');
+    for (const h of history) {
+      if (typeof h.revision !== 'string' || h.revision === '') {
+        continue;
+      }
+      const info = await describeRevision(git.repoDir(url), h.revision).catch(() => undefined);
+      if (info?.promotion?.pr !== undefined) {
+        h.pullRequest ??= `#${info.promotion.pr}`;
+      }
+      if (info?.isRevert && info.revertOf.length > 0) {
+        h.revertOf ??= info.revertOf.map((s) => s.slice(0, 7)).join(',');
+      }
+    }
+  } catch (e) {
+    ctx.err.write(`note: could not read the repository for PR / revert details: ${describeError(e)}\n`);
+  }
 }
 
 export interface CreateFlags {

@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { type Agent, startAgent } from '../agent/agent.js';
+import { type Agent, type AgentOptions, startAgent } from '../agent/agent.js';
 import { LocalImageStore } from '../agent/images/index.js';
 import { agentPodLogSource } from '../agent/kubelet/pod-log-source.js';
 import type { ControllerHandle } from '../client/controller.js';
@@ -37,6 +37,14 @@ export interface UpFlags extends DaemonFlags {
   readonly nodeName?: string;
   readonly agentPort?: number;
   readonly insecureRegistry: readonly string[];
+  /**
+   * Overrides for the local agent's parts (network, service proxy, runtime, pod CIDR …): lets
+   * several `up` daemons share one machine (tests, benchmarks) with distinct bridge, netns and
+   * nftables names. Not a CLI flag.
+   */
+  readonly agentOptions?: Partial<
+    Omit<AgentOptions, 'apiServer' | 'token' | 'caPem' | 'client' | 'dataDir' | 'images'>
+  >;
 }
 
 export interface Daemon {
@@ -115,6 +123,7 @@ export async function startDaemon(
         images,
         insecureRegistries: flags.insecureRegistry,
         logger: log.child({ component: 'agent' }),
+        ...flags.agentOptions,
       });
       if (flags.demo) {
         demo = await prepareDemo({ client: cp.client, dataDir, manifests: resolve(flags.demo), images, log });

@@ -10,7 +10,9 @@ import { TokenStore } from '../cluster/auth/index.js';
 import { registerAppCommands } from './app.js';
 import { runDaemon, type UpFlags } from './daemon.js';
 import { rootLogger } from './logger.js';
+import { registerPromoteCommands } from './promote.js';
 import { registerRolloutCommands } from './rollout.js';
+import { registerStoreCommands } from './store.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -43,7 +45,7 @@ for (const mode of ['server', 'up'] as const) {
     .option('--data-dir <dir>', 'state directory (store, PKI, tokens, kubeconfig)', defaultDataDir())
     .option('--port <n>', 'API server port', port, 6443)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
-    .option('--store <spec>', 'memory | sqlite:PATH (default sqlite in the data dir)')
+    .option('--store <spec>', 'memory | sqlite:PATH | etcd:URL[,URL…] (default sqlite in the data dir)')
     .option('--tls-san <host>', 'extra name or IP for the server certificate (repeatable)', collect, [])
     .option('--poll-ms <ms>', 'how often each Application checks its repository', port, 15_000)
     .option('--webhook-secret <secret>', 'HMAC secret of /api/webhook (default $GANTRY_WEBHOOK_SECRET)');
@@ -147,7 +149,9 @@ program
   });
 
 registerAppCommands(program);
+registerPromoteCommands(program);
 registerRolloutCommands(program);
+registerStoreCommands(program);
 
 program
   .command('version')

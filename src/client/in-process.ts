@@ -1,6 +1,8 @@
 // Client over the registry in the same process: same admission and semantics as HTTP, no network.
+
+import { ApiError } from '../api/errors.js';
 import type { ResourceInfo } from '../api/resources.js';
-import type { KList, KObject, WatchEvent } from '../api/types.js';
+import type { KList, KObject, Status, WatchEvent } from '../api/types.js';
 import type { Registry } from '../cluster/registry/index.js';
 import { bindPod, getScale, patchScale, watchResource } from '../cluster/registry/index.js';
 import { R } from './resources.js';
@@ -31,7 +33,20 @@ export class InProcessClient implements Client {
     const done = new Promise<Error | undefined>((r) => {
       resolve = r;
     });
-    const h = await watchResource(this.registry.store, res, opts, (e) => onEvent(structuredClone(e)));
+    let stopped = false;
+    const h = await watchResource(this.registry.store, res, opts, (e) => {
+      if (e.type === 'ERROR') {
+        // the store ended the watch (410 Gone): the caller relists, as over HTTP
+        const s = e.object as unknown as Status;
+        stopped = true;
+        queueMicrotask(() => h.stop());
+        resolve(new ApiError(s.code, s.reason || 'Expired', s.message, s.details));
+        return;
+      }
+      if (!stopped) {
+        onEvent(structuredClone(e));
+      }
+    });
     return {
       stop() {
         h.stop();

@@ -346,6 +346,11 @@ async function streamWatch(
   const timeout = intParam(q, 'timeoutSeconds');
   let first = true;
   let headers = false;
+  let handle: { stop(): void } | undefined;
+  const stop = () => {
+    handle?.stop();
+    handle = undefined;
+  };
   const head = () => {
     if (!headers) {
       headers = true;
@@ -371,8 +376,11 @@ async function streamWatch(
       object = t;
     }
     res.write(`${JSON.stringify({ type: e.type, object })}\n`);
+    if (e.type === 'ERROR') {
+      stop();
+      res.end();
+    }
   };
-  let handle: { stop(): void } | undefined;
   try {
     handle = await watchResource(
       ctx.registry.store,
@@ -399,10 +407,6 @@ async function streamWatch(
   }
   head();
   res.flushHeaders();
-  const stop = () => {
-    handle?.stop();
-    handle = undefined;
-  };
   res.on('close', stop);
   req.on('close', stop);
   if (timeout !== undefined && timeout > 0) {

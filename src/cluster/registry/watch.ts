@@ -3,7 +3,7 @@
 // 410 Gone when that is too old, selector-aware event rewriting, and bookmarks.
 import { errors } from '../../api/errors.js';
 import type { ResourceInfo } from '../../api/resources.js';
-import type { WatchEvent } from '../../api/types.js';
+import type { KObject, WatchEvent } from '../../api/types.js';
 import { type Store, StoreError } from '../store/types.js';
 import { prefixFor, typeMeta } from './info.js';
 import type { ListOptions } from './registry.js';
@@ -60,17 +60,26 @@ export async function watchResource(
   let ready = false;
   const early: WatchEvent[] = [];
   try {
-    w = store.watch(prefix, from, (e) => {
-      lastRv = e.revision;
-      const out = filterEvent(e, filter);
-      if (out) {
-        if (ready) {
-          sink(out);
-        } else {
-          early.push(out);
+    w = store.watch(
+      prefix,
+      from,
+      (e) => {
+        lastRv = e.revision;
+        const out = filterEvent(e, filter);
+        if (out) {
+          if (ready) {
+            sink(out);
+          } else {
+            early.push(out);
+          }
         }
-      }
-    });
+      },
+      // the store ended the watch later (its history was compacted away): a 410, as Kubernetes
+      (err) => {
+        const status = errors.gone(err.message).toStatus();
+        sink({ type: 'ERROR', object: status as unknown as KObject });
+      },
+    );
   } catch (e) {
     if (e instanceof StoreError && e.kind === 'Gone') {
       throw errors.gone(`too old resource version: ${rv} (${store.revision()})`);

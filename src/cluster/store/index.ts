@@ -1,8 +1,9 @@
 // Store backends: the versioned, watchable key-value store of JSON objects that the API server
-// persists through (memory for tests, SQLite embedded; etcd later). Knows keys, revisions and
+// persists through (memory for tests, SQLite embedded, etcd distributed). Knows keys, revisions and
 // preconditions — never what a resource means (no validation, defaulting or admission here).
+export { EtcdStore, type EtcdStoreOptions } from './etcd.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory.js';
-export { openStore, STORE_SPEC_FORMS } from './open.js';
+export { openStore, parseEtcdSpec, STORE_SPEC_FORMS } from './open.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export {
   type Precondition,

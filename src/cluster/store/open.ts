@@ -1,14 +1,37 @@
-// Turns a `--store` flag into a Store: `memory`, `sqlite:PATH`, or nothing (the default
-// `sqlite:<dataDir>/gantry.db`). etcd joins here when its backend lands.
+// Turns a `--store` flag into a Store: `memory`, `sqlite:PATH`, `etcd:URL[,URL…]`, or nothing
+// (the default `sqlite:<dataDir>/gantry.db`). Async because an etcd store connects first.
 import { join, resolve } from 'node:path';
+import { EtcdStore, type EtcdStoreOptions } from './etcd.js';
 import { MemoryStore } from './memory.js';
 import { SqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
 
-export const STORE_SPEC_FORMS = 'memory | sqlite:PATH';
+export const STORE_SPEC_FORMS = 'memory | sqlite:PATH | etcd:URL[,URL…]';
+
+/** The endpoints of an `etcd:URL[,URL…]` spec (undefined for other specs). */
+export function parseEtcdSpec(spec: string): string[] | undefined {
+  const s = spec.trim();
+  if (!s.startsWith('etcd:')) {
+    return undefined;
+  }
+  const urls = s
+    .slice('etcd:'.length)
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  if (urls.length === 0) {
+    throw new Error(`store "${spec}": etcd needs at least one endpoint (etcd:http://HOST:PORT[,…])`);
+  }
+  for (const u of urls) {
+    if (!/^https?:\/\/[^/\s]+\/?$/.test(u)) {
+      throw new Error(`store "${spec}": "${u}" is not an etcd endpoint URL (http://HOST:PORT)`);
+    }
+  }
+  return urls;
+}
 
 /** Opens the store named by spec; relative sqlite paths resolve against the working directory. */
-export function openStore(spec?: string, dataDir?: string): Store {
+export async function openStore(spec?: string, dataDir?: string, etcd?: EtcdStoreOptions): Promise<Store> {
   const s = spec?.trim() ?? '';
   if (s === '') {
     if (dataDir === undefined || dataDir === '') {
@@ -27,6 +50,10 @@ export function openStore(spec?: string, dataDir?: string): Store {
       throw new Error(`store "${spec}": sqlite needs a file path (sqlite:PATH)`);
     }
     return SqliteStore.open(path === ':memory:' ? path : resolve(path));
+  }
+  const endpoints = parseEtcdSpec(s);
+  if (endpoints !== undefined) {
+    return EtcdStore.open(endpoints, etcd);
   }
   throw new Error(`unknown store "${spec}": expected ${STORE_SPEC_FORMS}`);
 }

@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { KObject } from '../../api/types.js';
 import { alreadyExists, checkPrecondition, notFound, prefixUpperBound, stamp } from './mutation.js';
-import type { ListRange, Precondition, Store, StoreEvent, Watch } from './types.js';
+import type { EnumerableStore, ListRange, Precondition, StoreEntry, StoreEvent, Watch } from './types.js';
 import { type RawEvent, WatchHub } from './watch-hub.js';
 
 export interface SqliteStoreOptions {
@@ -80,7 +80,7 @@ interface PendingWrite {
   readonly reject: (e: unknown) => void;
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements EnumerableStore {
   private rev: number;
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
@@ -204,6 +204,26 @@ export class SqliteStore implements Store {
     return (
       (upper === undefined ? this.stmt.countFrom.get(prefix) : this.stmt.countRange.get(prefix, upper)) ?? 0
     );
+  }
+
+  /** Every key under prefix with its object, in key order, read in pages (migration, backups). */
+  async *entries(prefix = ''): AsyncIterable<StoreEntry> {
+    const upper = prefixUpperBound(prefix) ?? '';
+    const page = this.db.prepare<[string, string, string, string], { key: string; value: string }>(
+      "SELECT key, value FROM objects WHERE key >= ? AND (? = '' OR key < ?) AND key > ? ORDER BY key LIMIT 500",
+    );
+    let after = '';
+    for (;;) {
+      const rows = page.all(prefix, upper, upper, after);
+      for (const r of rows) {
+        yield { key: r.key, object: JSON.parse(r.value) as KObject };
+      }
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < 500) {
+        return;
+      }
+      after = last.key;
+    }
   }
 
   create(key: string, obj: KObject): Promise<KObject> {

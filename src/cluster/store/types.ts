@@ -62,10 +62,32 @@ export interface Store {
   /**
    * Streams the events for keys under prefix with revision > fromRevision, in revision order.
    * fromRevision undefined = from now. StoreError('Gone') (thrown synchronously) when
-   * fromRevision is older than the history the store keeps.
+   * fromRevision is older than the history the store keeps. A store whose history can vanish
+   * under a running watch (etcd compaction racing the watch's start, or its stream falling
+   * behind a compaction) ends the watch and calls onEnd once with StoreError('Gone'): the
+   * watcher must list again. Memory and SQLite never do.
    */
-  watch(prefix: string, fromRevision: number | undefined, onEvent: (e: StoreEvent) => void): Watch;
+  watch(
+    prefix: string,
+    fromRevision: number | undefined,
+    onEvent: (e: StoreEvent) => void,
+    onEnd?: (err: StoreError) => void,
+  ): Watch;
   /** Number of objects under a prefix (cheap: used by quota and metrics). */
   count(prefix: string): Promise<number>;
   close(): Promise<void>;
+}
+
+/** A stored object with its key. */
+export interface StoreEntry {
+  readonly key: string;
+  readonly object: KObject;
+}
+
+/**
+ * A Store that can also enumerate its keys with their objects, in key order (list returns only
+ * objects): what a migration between backends copies.
+ */
+export interface EnumerableStore extends Store {
+  entries(prefix?: string): AsyncIterable<StoreEntry>;
 }
