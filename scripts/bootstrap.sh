@@ -28,8 +28,11 @@ fi
 # node modules: reinstall when the lock file moved or the native module does not load on this Node.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
   || ! node -e "new (require('better-sqlite3'))(':memory:').close()" >/dev/null 2>&1; then
-  echo "gantry bootstrap: npm ci" >&2
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` with the committed lock, not `npm ci`: the lock cannot list the optional
+  # platform packages of some tools (e.g. @biomejs/cli-darwin-arm64) that this machine's registry
+  # does not serve, and `npm ci` refuses such a lock; `npm install` installs the locked versions.
+  echo "gantry bootstrap: npm install (locked versions)" >&2
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 # build: when any source is newer than the last build.
