@@ -22,13 +22,24 @@ export interface StartServerOptions {
   readonly dataDir: string;
   /** Extra options for the server's node binary (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
   readonly nodeArgs?: readonly string[];
+  /** Extra `gantry server` flags (e.g. ['--store', 'etcd:http://…']). */
+  readonly serverArgs?: readonly string[];
   readonly startTimeoutMs?: number;
 }
 
 export async function startServer(opts: StartServerOptions): Promise<ServerProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(opts.nodeArgs ?? []), CLI, 'server', '--data-dir', opts.dataDir, '--port', '0'],
+    [
+      ...(opts.nodeArgs ?? []),
+      CLI,
+      'server',
+      '--data-dir',
+      opts.dataDir,
+      '--port',
+      '0',
+      ...(opts.serverArgs ?? []),
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, GANTRY_LOG_LEVEL: 'warn' },

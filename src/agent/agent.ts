@@ -71,6 +71,8 @@ export interface AgentOptions {
   /** false: no service proxy. */
   readonly proxy?: ServiceProxy | false;
   readonly maxPods?: number;
+  /** A deleted pod waits this long after leaving the service rules before SIGTERM (default 1 s). */
+  readonly drainDelayMs?: number;
 }
 
 export interface Agent {
@@ -321,7 +323,11 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     await network.init(podCidr);
     log?.info({ podCidr }, 'pod network ready');
 
+    // the kubelet drains a deleted pod until the service proxy (started below) no longer routes to it
+    let services: ServiceSync | undefined;
     kubelet = new Kubelet({
+      servingIP: (ip) => services?.servesIP(ip) ?? false,
+      drainDelayMs: opts.drainDelayMs,
       client,
       nodeName: opts.nodeName,
       images,
@@ -339,7 +345,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       opts.proxy === false
         ? undefined
         : (opts.proxy ?? new NftServiceProxy({ nodeIPs: [address], logger: log }));
-    const services = new ServiceSync({ client, proxy, logger: log });
+    const k = kubelet;
+    services = new ServiceSync({ client, proxy, logger: log, onApplied: () => k.serviceRulesChanged() });
     await services.start();
     let dns: ClusterDns | undefined;
     if (opts.dns !== false) {
@@ -358,20 +365,20 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       'node agent running',
     );
 
-    const k = kubelet;
     const cidr = podCidr;
+    const svc = services;
     return {
       nodeName: opts.nodeName,
       podCidr: cidr,
       client,
       kubelet: k,
-      services,
+      services: svc,
       agentPort: server.port,
       async stop(stopOpts: { removePods?: boolean } = {}) {
         for (const t of timers) {
           clearInterval(t);
         }
-        services.stop();
+        svc.stop();
         await dns?.stop();
         await k.stop({ removePods: stopOpts.removePods });
         if (stopOpts.removePods) {

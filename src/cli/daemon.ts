@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
 import { type Agent, type AgentOptions, startAgent } from '../agent/agent.js';
 import { LocalImageStore } from '../agent/images/index.js';
 import { agentPodLogSource } from '../agent/kubelet/pod-log-source.js';
-import type { ControllerHandle } from '../client/controller.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { type ControlPlane, startControlPlane } from '../cluster/control-plane.js';
 import { ApiEventRecorder } from '../cluster/events.js';
@@ -25,6 +24,10 @@ export interface DaemonFlags {
   /** Poll interval of every Application's repository (ms). */
   readonly pollMs?: number;
   readonly webhookSecret?: string;
+  /** Leader election among servers sharing a store; default on for an etcd store. */
+  readonly leaderElect?: boolean;
+  /** Leader lease duration (ms); renew deadline and retry period follow from it. Default 15 s. */
+  readonly leaderLeaseMs?: number;
 }
 
 export interface UpFlags extends DaemonFlags {
@@ -54,37 +57,50 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-/** The sync engine: the Application controller on its own informers, and the webhooks. */
-function startSync(cp: ControlPlane, flags: DaemonFlags, log: Logger): { stop(): Promise<void> } {
-  const informers = new InformerFactory(cp.client, {
-    onError: (e) => log.warn({ err: (e as Error)?.message }, 'informer error'),
-  });
-  const apps = new ApplicationController({
-    client: cp.client,
-    informers,
-    dataDir: join(resolve(flags.dataDir), 'sync'),
-    logger: log.child({ component: 'sync' }),
-    recorder: new ApiEventRecorder(cp.client, 'gantry-sync', { logger: log }),
-    pollIntervalMs: flags.pollMs,
-  });
+/**
+ * The sync engine: the webhooks (mounted on every server) and the Application controller on its own
+ * informers, run only while this server leads. A push that reaches a follower is left to the
+ * leader's next poll.
+ */
+function startSync(cp: ControlPlane, flags: DaemonFlags, log: Logger): void {
+  let current: ApplicationController | undefined;
   const webhook = createWebhookHandler({
     secret: () => flags.webhookSecret ?? process.env.GANTRY_WEBHOOK_SECRET,
-    onPush: apps.onPush,
+    onPush: (e) => {
+      if (current) {
+        return current.onPush(e);
+      }
+      log.info('push received while not leading: the leader picks it up on its next poll');
+    },
     logger: log.child({ component: 'webhook' }),
   });
   cp.server.mount(WEBHOOK_PATH, webhook);
   cp.server.mount(GENERIC_WEBHOOK_PATH, webhook);
-  let handle: ControllerHandle | undefined;
-  const started = informers.start().then(() => {
-    handle = apps.start({ logger: log.child({ controller: 'application' }) });
+  cp.whileLeading(async () => {
+    const informers = new InformerFactory(cp.client, {
+      onError: (e) => log.warn({ err: (e as Error)?.message }, 'informer error'),
+    });
+    const apps = new ApplicationController({
+      client: cp.client,
+      informers,
+      dataDir: join(resolve(flags.dataDir), 'sync'),
+      logger: log.child({ component: 'sync' }),
+      recorder: new ApiEventRecorder(cp.client, 'gantry-sync', { logger: log }),
+      pollIntervalMs: flags.pollMs,
+    });
+    await informers.start();
+    const handle = apps.start({ logger: log.child({ controller: 'application' }) });
+    current = apps;
+    return {
+      async stop() {
+        if (current === apps) {
+          current = undefined;
+        }
+        await handle.stop();
+        informers.stop();
+      },
+    };
   });
-  return {
-    async stop() {
-      await started;
-      await handle?.stop();
-      informers.stop();
-    },
-  };
 }
 
 export async function startDaemon(
@@ -101,8 +117,13 @@ export async function startDaemon(
     tlsHosts: flags.tlsSan,
     logger: log,
     logs: agentPodLogSource,
+    // several servers on one etcd: only the leader runs controllers and sync
+    leaderElection:
+      (flags.leaderElect ?? flags.store?.startsWith('etcd:') === true)
+        ? { leaseDurationMs: flags.leaderLeaseMs }
+        : false,
   });
-  const sync = startSync(cp, flags, log);
+  startSync(cp, flags, log);
   let agent: Agent | undefined;
   let demo: DemoInfo | undefined;
   try {
@@ -139,7 +160,6 @@ export async function startDaemon(
       }
     }
   } catch (e) {
-    await sync.stop();
     await agent?.stop({ removePods: true });
     await cp.stop();
     throw e;
@@ -149,7 +169,6 @@ export async function startDaemon(
     agent,
     demo,
     async stop() {
-      await sync.stop();
       // `gantry up` owns its node: nothing of it may outlive the process
       await agent?.stop({ removePods: true });
       await cp.stop();

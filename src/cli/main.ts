@@ -22,6 +22,14 @@ function port(v: string): number {
   return n;
 }
 
+function leaseMs(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1000) {
+    throw new InvalidArgumentError(`"${v}" is not a lease duration in ms (an integer >= 1000)`);
+  }
+  return n;
+}
+
 function defaultDataDir(): string {
   return process.env.GANTRY_DATA_DIR ?? join(homedir(), '.gantry');
 }
@@ -48,7 +56,13 @@ for (const mode of ['server', 'up'] as const) {
     .option('--store <spec>', 'memory | sqlite:PATH | etcd:URL[,URL…] (default sqlite in the data dir)')
     .option('--tls-san <host>', 'extra name or IP for the server certificate (repeatable)', collect, [])
     .option('--poll-ms <ms>', 'how often each Application checks its repository', port, 15_000)
-    .option('--webhook-secret <secret>', 'HMAC secret of /api/webhook (default $GANTRY_WEBHOOK_SECRET)');
+    .option('--webhook-secret <secret>', 'HMAC secret of /api/webhook (default $GANTRY_WEBHOOK_SECRET)')
+    .option(
+      '--leader-elect',
+      'run controllers and sync only while holding the leader lease (default with etcd)',
+    )
+    .option('--no-leader-elect', 'run controllers and sync unconditionally (one server per store)')
+    .option('--leader-lease-ms <ms>', 'leader lease duration: how fast a standby server takes over', leaseMs);
   if (mode === 'up') {
     cmd
       .option('--repo <url>', 'git repository to sync (creates one Application)')

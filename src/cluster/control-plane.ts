@@ -1,5 +1,7 @@
 // Wires one control plane: store → registry → API server (HTTPS + tokens) → kubeconfig,
-// plus the controller manager and scheduler running in-process on the same registry.
+// plus the controller manager and scheduler running in-process on the same registry. With leader
+// election on (several servers on one etcd), the controllers — and whatever else is registered
+// through `whileLeading` (the sync engine) — run only while this server holds the leader Lease.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -8,7 +10,9 @@ import type { Client } from '../client/types.js';
 import type { PodLogSource } from './apiserver/handlers.js';
 import { type ApiServer, createApiServer } from './apiserver/server.js';
 import { ensurePki, TokenStore, writeKubeconfig } from './auth/index.js';
-import { type ControllerManager, startControllerManager } from './controllers/manager.js';
+import { startControllerManager } from './controllers/manager.js';
+import { LeaderElector, type LeaderTimings } from './leader.js';
+import { LeaderScope, type Stoppable } from './leader-scope.js';
 import { Registry } from './registry/index.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
@@ -28,6 +32,11 @@ export interface ControlPlaneOptions {
   readonly logger?: Logger;
   /** Where `kubectl logs` reads from, given the control plane's client (the node agents' endpoint). */
   readonly logs?: (client: Client) => PodLogSource;
+  /**
+   * Run controllers (and `whileLeading` work) only while holding the `kube-system/gantry-leader`
+   * Lease: for several servers on one store. Default off (one server owns its store).
+   */
+  readonly leaderElection?: boolean | (LeaderTimings & { readonly identity?: string });
 }
 
 export interface ControlPlane {
@@ -40,6 +49,13 @@ export interface ControlPlane {
   readonly client: InProcessClient;
   readonly tokens: TokenStore;
   readonly server: ApiServer;
+  /** Set when leader election is on. */
+  readonly elector?: LeaderElector;
+  /**
+   * Runs `start` while this server leads (at once when leader election is off) and stops what it
+   * returned when leadership is lost or the control plane stops.
+   */
+  whileLeading(start: () => Promise<Stoppable>): void;
   stop(): Promise<void>;
 }
 
@@ -64,13 +80,29 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const url = await server.listen(opts.port ?? 6443, host);
   const kubeconfigPath = join(dataDir, 'kubeconfig');
   await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caCertPem, token: adminToken });
-  let manager: ControllerManager | undefined;
+  const scope = new LeaderScope(opts.logger);
   if (opts.controllers !== false) {
-    manager = await startControllerManager({
+    scope.add(() =>
+      startControllerManager({
+        client,
+        logger: opts.logger?.child({ component: 'controller-manager' }),
+        options: typeof opts.controllers === 'object' ? opts.controllers : undefined,
+      }),
+    );
+  }
+  let elector: LeaderElector | undefined;
+  if (opts.leaderElection) {
+    elector = new LeaderElector({
+      ...(typeof opts.leaderElection === 'object' ? opts.leaderElection : {}),
       client,
-      logger: opts.logger?.child({ component: 'controller-manager' }),
-      options: typeof opts.controllers === 'object' ? opts.controllers : undefined,
+      logger: opts.logger?.child({ component: 'leader-election' }),
+      onStartedLeading: scope.started,
+      onStoppedLeading: () => scope.settled(),
     });
+    elector.start();
+  } else {
+    scope.started(new AbortController().signal);
+    await scope.settled();
   }
   return {
     url,
@@ -82,8 +114,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     client,
     tokens,
     server,
+    elector,
+    whileLeading: (start) => scope.add(start),
     async stop() {
-      await manager?.stop();
+      await elector?.stop();
+      await scope.stop();
       await server.close();
       await store.close();
     },

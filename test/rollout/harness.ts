@@ -34,7 +34,8 @@ export async function startCluster(): Promise<RolloutCluster> {
   const registry = new Registry({ store: new MemoryStore() });
   await registry.bootstrap();
   const client = new InProcessClient(registry);
-  const manager = await startControllerManager({ client });
+  // the rollout controllers under test run below, with this harness's recorder and clients
+  const manager = await startControllerManager({ client, options: { disabled: ['deployment', 'rollout'] } });
   const recorder = new MemoryEventRecorder();
   const nodes: FakeNode[] = [];
   const running: Stoppable[] = [];

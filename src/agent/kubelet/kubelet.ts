@@ -43,6 +43,17 @@ export interface KubeletOptions {
   readonly mounter?: Mounter;
   /** Cgroup parent of a pod's containers; default `/gantry/pod<uid>`. */
   readonly cgroupParent?: (podUid: string) => string;
+  /**
+   * Whether an IP is a ready endpoint in the service rules applied on this node (the agent's
+   * service proxy). When set, a deleted pod that still receives traffic keeps running until it is
+   * out of those rules and `drainDelayMs` more have passed; only then its containers get SIGTERM.
+   * Call serviceRulesChanged() after every change of the rules.
+   */
+  readonly servingIP?: (ip: string) => boolean;
+  /** After a deleted pod left the service rules, wait this long before SIGTERM. Default 1 s. */
+  readonly drainDelayMs?: number;
+  /** Give up waiting for a deleted pod to leave the service rules after this long. Default 10 s. */
+  readonly drainTimeoutMs?: number;
 }
 
 const UID_INDEX = 'gantry.dev/pod-uid';
@@ -98,6 +109,15 @@ export class Kubelet {
       cgroupParent: opts.cgroupParent ?? ((uid) => `/gantry/pod${uid.replace(/[^A-Za-z0-9_.-]/g, '_')}`),
       getPod: (uid) =>
         this.removing ? undefined : (this.informer.byIndex(UID_INDEX, uid)[0] as Pod | undefined),
+      ...(opts.servingIP
+        ? {
+            drain: {
+              serving: opts.servingIP,
+              delayMs: opts.drainDelayMs ?? 1_000,
+              timeoutMs: opts.drainTimeoutMs ?? 10_000,
+            },
+          }
+        : {}),
       onDone: (uid) => {
         this.workers.delete(uid);
         if (this.workers.size === 0) {
@@ -198,6 +218,15 @@ export class Kubelet {
   resync(): void {
     for (const w of this.workers.values()) {
       w.kick();
+    }
+  }
+
+  /** The node's service rules changed: pods draining before SIGTERM look again. */
+  serviceRulesChanged(): void {
+    for (const w of this.workers.values()) {
+      if (w.memory.drain && !w.memory.drain.outAt) {
+        w.kick();
+      }
     }
   }
 

@@ -32,6 +32,11 @@ export interface PodMemory {
   readonly backoff: Map<string, BackoffEntry>;
   readonly stopping: Map<string, Stopping>;
   termination?: { readonly startedAt: Date };
+  /**
+   * A deleted pod that was serving traffic: when the wait for it to leave the node's service rules
+   * began, and when it was out of them (or the wait timed out).
+   */
+  drain?: { readonly startedAt: Date; readonly outAt?: Date };
   tornDown: boolean;
 }
 
@@ -70,7 +75,13 @@ export type PodAction =
       readonly kind: 'beginTermination';
       readonly preStop: readonly { readonly id: string; readonly container: Container }[];
       readonly timeoutMs: number;
+      /** When the grace period began (the start of the drain), if not now. */
+      readonly startedAt?: Date;
     }
+  /** The deleted pod still receives traffic: wait for it to leave the service rules first. */
+  | { readonly kind: 'beginDrain' }
+  /** Out of the service rules (or the wait timed out): SIGTERM after the drain delay. */
+  | { readonly kind: 'endDrain'; readonly timedOut: boolean }
   | { readonly kind: 'teardownNetwork' }
   | { readonly kind: 'teardownPod' }
   | { readonly kind: 'deletePod' };
@@ -87,6 +98,21 @@ export interface PodPlanInput {
   readonly rejection?: { readonly reason: string; readonly message: string };
   /** Grace for containers of pods that are gone from the API. */
   readonly orphanGraceMs: number;
+  /** For a pod being deleted: whether it still receives traffic (absent: no drain step). */
+  readonly drain?: DrainInput;
+}
+
+/**
+ * Traffic draining of a deleted pod. Containers get SIGTERM only once the pod is out of the node's
+ * service rules (its IP no longer a ready endpoint the proxy routes new connections to) and
+ * `delayMs` more have passed, for requests already on their way and for other nodes' proxies; the
+ * wait for the rules gives up after `timeoutMs`. All of it counts against the grace period.
+ */
+export interface DrainInput {
+  /** The pod's IP is a ready endpoint in the service rules applied on this node. */
+  readonly serving: boolean;
+  readonly delayMs: number;
+  readonly timeoutMs: number;
 }
 
 export interface PodPlan {

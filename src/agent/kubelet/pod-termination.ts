@@ -1,13 +1,14 @@
-// Planning the end of a pod on the node (pure): a pod being deleted gets its preStop hooks, then
-// SIGTERM, then SIGKILL once the grace period (terminationGracePeriodSeconds, capped by the
-// deletion's grace) is over; when every container has stopped the pod is torn down (containers,
+// Planning the end of a pod on the node (pure): a pod being deleted that still receives Service
+// traffic is first drained (kept running until it is out of the node's service rules, plus a short
+// delay: planDrain), then gets its preStop hooks, then SIGTERM, then SIGKILL once the grace period
+// (terminationGracePeriodSeconds, capped by the deletion's grace, drain included) is over; when every container has stopped the pod is torn down (containers,
 // rootfs, volumes, network) and its deletion confirmed with grace 0. A pod gone from the API (or
 // every pod when the agent stops with removePods) goes the same way with the orphan grace, no hooks.
 
 import type { Pod } from '../../api/types.js';
 import type { ObservedContainer } from './naming.js';
 import { baseViews, Collector, isTerminalPhase, podGraceMs } from './plan-helpers.js';
-import type { PodPlan, PodPlanInput } from './pod-memory.js';
+import type { PodAction, PodPlan, PodPlanInput } from './pod-memory.js';
 import { buildPodStatus, isRunning, isStopped, type PodPhase, podPhase } from './pod-status.js';
 
 /** Kill running containers of a pod that is being deleted or is gone; then tear down and confirm. */
@@ -46,13 +47,27 @@ export function planTermination(input: PodPlanInput, byName: Map<string, Observe
   if (live.length > 0) {
     const graceMs = pod ? podGraceMs(pod) : input.orphanGraceMs;
     if (!memory.termination) {
+      const draining = pod ? planDrain(input, graceMs) : undefined;
+      if (draining) {
+        return { actions: draining.actions, status, requeueAfterMs: draining.requeueAfterMs, done: false };
+      }
+      const drainStart = memory.drain?.startedAt;
       const specs = new Map(
         [...(pod?.spec.initContainers ?? []), ...(pod?.spec.containers ?? [])].map((c) => [c.name, c]),
       );
       const preStop = live
         .filter((c) => isRunning(c) && specs.get(c.name)?.lifecycle?.preStop)
         .map((c) => ({ id: c.id, container: specs.get(c.name)! }));
-      out.actions.push({ kind: 'beginTermination', preStop, timeoutMs: graceMs });
+      out.actions.push(
+        drainStart
+          ? {
+              kind: 'beginTermination',
+              preStop,
+              timeoutMs: Math.max(0, graceMs - (now.getTime() - drainStart.getTime())),
+              startedAt: drainStart,
+            }
+          : { kind: 'beginTermination', preStop, timeoutMs: graceMs },
+      );
       return { actions: out.actions, status, requeueAfterMs: 0, done: false };
     }
     const deadline = memory.termination.startedAt.getTime() + graceMs;
@@ -96,4 +111,36 @@ export function planTermination(input: PodPlanInput, byName: Map<string, Observe
     out.actions.push({ kind: 'deletePod' });
   }
   return { actions: out.actions, status, done: !pod && memory.tornDown };
+}
+
+/**
+ * The drain before SIGTERM of a deleted pod that receives traffic (pure): wait until it is out of
+ * the node's service rules (at most the drain timeout), then the drain delay, both within the
+ * grace period. Undefined once termination may begin.
+ */
+export function planDrain(
+  input: PodPlanInput,
+  graceMs: number,
+): { actions: PodAction[]; requeueAfterMs?: number } | undefined {
+  const { drain, memory, now } = input;
+  const d = memory.drain;
+  if (!drain || graceMs <= 0) {
+    return undefined;
+  }
+  if (!d) {
+    // only a pod that serves when its deletion is first seen is drained
+    return drain.serving ? { actions: [{ kind: 'beginDrain' }], requeueAfterMs: 0 } : undefined;
+  }
+  const t = now.getTime();
+  const start = d.startedAt.getTime();
+  const graceEnd = start + graceMs;
+  if (!d.outAt) {
+    const giveUp = Math.min(start + drain.timeoutMs, graceEnd);
+    if (drain.serving && t < giveUp) {
+      return { actions: [], requeueAfterMs: giveUp - t };
+    }
+    return { actions: [{ kind: 'endDrain', timedOut: drain.serving }], requeueAfterMs: 0 };
+  }
+  const sigtermAt = Math.min(d.outAt.getTime() + drain.delayMs, graceEnd);
+  return t < sigtermAt ? { actions: [], requeueAfterMs: sigtermAt - t } : undefined;
 }

@@ -117,6 +117,8 @@ export class PodWorker {
       const pod = this.ctx.getPod(this.uid);
       const containers = await this.observe();
       const now = this.ctx.clock.now();
+      const drain = this.ctx.drain;
+      const ip = this.memory.network?.ip ?? pod?.status?.podIP;
       const plan: PodPlan = planPod({
         pod,
         containers,
@@ -126,6 +128,15 @@ export class PodWorker {
         hostIP: this.ctx.hostIP(),
         rejection: pod ? planVolumes(pod, this.ctx).error : undefined,
         orphanGraceMs: this.ctx.orphanGraceMs,
+        ...(drain && pod?.metadata.deletionTimestamp
+          ? {
+              drain: {
+                serving: ip !== undefined && drain.serving(ip),
+                delayMs: drain.delayMs,
+                timeoutMs: drain.timeoutMs,
+              },
+            }
+          : {}),
       });
       if (pod) {
         this.syncProbes(pod, containers);
@@ -331,8 +342,23 @@ export class PodWorker {
       case 'removeContainer':
         await this.removeContainer(a.id, a.name, a.attempt);
         return;
+      case 'beginDrain':
+        memory.drain = { startedAt: ctx.clock.now() };
+        this.log?.info('pod deleted while in the service rules: draining before SIGTERM');
+        return;
+      case 'endDrain': {
+        const startedAt = memory.drain?.startedAt ?? ctx.clock.now();
+        memory.drain = { startedAt, outAt: ctx.clock.now() };
+        const waitedMs = ctx.clock.now().getTime() - startedAt.getTime();
+        if (a.timedOut) {
+          this.log?.warn({ waitedMs }, 'pod still in the service rules; terminating anyway');
+        } else {
+          this.log?.info({ waitedMs }, 'pod out of the service rules');
+        }
+        return;
+      }
       case 'beginTermination': {
-        memory.termination = { startedAt: ctx.clock.now() };
+        memory.termination = { startedAt: a.startedAt ?? ctx.clock.now() };
         await Promise.all(
           a.preStop.map(async ({ id, container }) => {
             const r = await runHandler(

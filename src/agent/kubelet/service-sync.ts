@@ -7,6 +7,7 @@ import type { KObject } from '../../api/types.js';
 import { Informer } from '../../client/informer.js';
 import { R } from '../../client/resources.js';
 import type { Client } from '../../client/types.js';
+import { usableEndpoints } from '../network/service-rules.js';
 import type { ServiceEndpoint, ServicePortRule, ServiceProxy } from '../types.js';
 
 function hasClusterIP(svc: KObject): boolean {
@@ -97,6 +98,8 @@ export interface ServiceSyncOptions {
   readonly logger?: Logger;
   /** Coalescing window for proxy syncs. Default 10 ms. */
   readonly debounceMs?: number;
+  /** Called after every proxy sync that succeeded (the kernel has the new rules). */
+  readonly onApplied?: () => void;
 }
 
 export class ServiceSync {
@@ -105,6 +108,8 @@ export class ServiceSync {
   private timer?: NodeJS.Timeout;
   private syncing = Promise.resolve();
   private stopped = false;
+  /** IPs new connections of some Service may go to, per the rules last applied to the kernel. */
+  private servingIps = new Set<string>();
   readonly domain: string;
 
   constructor(private readonly opts: ServiceSyncOptions) {
@@ -137,6 +142,12 @@ export class ServiceSync {
     lookupService(name, this.domain, (kind, ns, n) =>
       (kind === 'svc' ? this.services : this.endpoints).get(ns, n),
     );
+
+  /**
+   * Whether the rules applied on this node may route new connections to this IP (a ready endpoint
+   * of some Service port). Always false without a proxy.
+   */
+  readonly servesIP = (ip: string): boolean => this.servingIps.has(ip);
 
   /** Resolves when the pending proxy sync (if any) is applied. */
   async flush(): Promise<void> {
@@ -173,7 +184,12 @@ export class ServiceSync {
       return;
     }
     this.syncing = this.syncing
-      .then(() => proxy.sync(this.rules()))
+      .then(async () => {
+        const rules = this.rules();
+        await proxy.sync(rules);
+        this.servingIps = new Set(rules.flatMap((r) => usableEndpoints(r.endpoints).map((e) => e.ip)));
+        this.opts.onApplied?.();
+      })
       .catch((e) => {
         this.opts.logger?.warn({ err: (e as Error)?.message }, 'service proxy sync failed; retrying');
         setTimeout(() => this.schedule(), 1000).unref();

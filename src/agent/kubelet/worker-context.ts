@@ -64,6 +64,13 @@ export interface WorkerContext {
   getPod(uid: string): Pod | undefined;
   /** The worker has nothing left to do for a pod that is gone. */
   onDone(uid: string): void;
+  /** Draining of deleted pods (absent: SIGTERM at once, as without a service proxy). */
+  readonly drain?: {
+    /** The IP is a ready endpoint in the service rules applied on this node. */
+    serving(ip: string): boolean;
+    readonly delayMs: number;
+    readonly timeoutMs: number;
+  };
 }
 
 /** The ConfigMaps and Secrets a pod refers to, read from the API (null: not found). */

@@ -26,6 +26,8 @@ export interface ControllerManagerOptions {
   readonly nodeGracePeriodMs?: number;
   /** Time a NotReady node's pods are kept before they are deleted for rescheduling (ms). Default 5 s. */
   readonly podEvictionDelayMs?: number;
+  /** Controllers not to run (by name, e.g. 'deployment'): for tests that run their own instance. */
+  readonly disabled?: readonly string[];
 }
 
 export interface ControllerManager {
@@ -59,78 +61,100 @@ export async function startControllerManager(args: {
   const recorder = (component: string) => new ApiEventRecorder(client, component, { clock, logger });
   const child = (name: string) => logger?.child({ controller: name });
   const base = { client, informers, clock };
-  const controllers: [string, Startable][] = [
+  const all: [string, () => Startable][] = [
     [
       'replicaset',
-      new ReplicaSetController({
-        ...base,
-        recorder: recorder('replicaset-controller'),
-        logger: child('replicaset'),
-      }),
+      () =>
+        new ReplicaSetController({
+          ...base,
+          recorder: recorder('replicaset-controller'),
+          logger: child('replicaset'),
+        }),
     ],
-    ['endpoints', new EndpointsController({ client, informers, logger: child('endpoints') })],
+    ['endpoints', () => new EndpointsController({ client, informers, logger: child('endpoints') })],
     [
       'node-lifecycle',
-      new NodeLifecycleController({
-        ...base,
-        recorder: recorder('node-controller'),
-        logger: child('node-lifecycle'),
-        gracePeriodMs: opts.nodeGracePeriodMs,
-        evictionDelayMs: opts.podEvictionDelayMs,
-      }),
+      () =>
+        new NodeLifecycleController({
+          ...base,
+          recorder: recorder('node-controller'),
+          logger: child('node-lifecycle'),
+          gracePeriodMs: opts.nodeGracePeriodMs,
+          evictionDelayMs: opts.podEvictionDelayMs,
+        }),
     ],
-    ['node-ipam', new NodeIpamController({ client, informers, logger: child('node-ipam') })],
+    ['node-ipam', () => new NodeIpamController({ client, informers, logger: child('node-ipam') })],
     [
       'deployment',
-      new DeploymentController({
-        ...base,
-        recorder: recorder('deployment-controller'),
-        logger: child('deployment'),
-      }),
+      () =>
+        new DeploymentController({
+          ...base,
+          recorder: recorder('deployment-controller'),
+          logger: child('deployment'),
+        }),
     ],
     [
       'rollout',
-      new RolloutController({ ...base, recorder: recorder('rollouts-controller'), logger: child('rollout') }),
+      () =>
+        new RolloutController({
+          ...base,
+          recorder: recorder('rollouts-controller'),
+          logger: child('rollout'),
+        }),
     ],
     [
       'scheduler',
-      new Scheduler({ ...base, recorder: recorder('default-scheduler'), logger: child('scheduler') }),
+      () => new Scheduler({ ...base, recorder: recorder('default-scheduler'), logger: child('scheduler') }),
     ],
     [
       'garbage-collector',
-      new GarbageCollector({ client, informers: metadataInformers, logger: child('garbage-collector') }),
+      () =>
+        new GarbageCollector({ client, informers: metadataInformers, logger: child('garbage-collector') }),
     ],
     [
       'namespace',
-      new NamespaceController({
-        ...base,
-        metadataInformers,
-        recorder: recorder('namespace-controller'),
-        logger: child('namespace'),
-      }),
+      () =>
+        new NamespaceController({
+          ...base,
+          metadataInformers,
+          recorder: recorder('namespace-controller'),
+          logger: child('namespace'),
+        }),
     ],
     [
       'resource-quota',
-      new ResourceQuotaController({ client, informers, metadataInformers, logger: child('resource-quota') }),
+      () =>
+        new ResourceQuotaController({
+          client,
+          informers,
+          metadataInformers,
+          logger: child('resource-quota'),
+        }),
     ],
-    ['job', new JobController({ ...base, recorder: recorder('job-controller'), logger: child('job') })],
+    ['job', () => new JobController({ ...base, recorder: recorder('job-controller'), logger: child('job') })],
     [
       'daemonset',
-      new DaemonSetController({
-        ...base,
-        recorder: recorder('daemonset-controller'),
-        logger: child('daemonset'),
-      }),
+      () =>
+        new DaemonSetController({
+          ...base,
+          recorder: recorder('daemonset-controller'),
+          logger: child('daemonset'),
+        }),
     ],
     [
       'statefulset',
-      new StatefulSetController({
-        ...base,
-        recorder: recorder('statefulset-controller'),
-        logger: child('statefulset'),
-      }),
+      () =>
+        new StatefulSetController({
+          ...base,
+          recorder: recorder('statefulset-controller'),
+          logger: child('statefulset'),
+        }),
     ],
   ];
+  // constructed before the informers start, so their handlers and indexes see the first list
+  const controllers = all
+    .filter(([name]) => !(opts.disabled ?? []).includes(name))
+    .map(([name, make]) => [name, make()] as const);
   await Promise.all([informers.start(), metadataInformers.start()]);
   const handles = controllers.map(([name, c]) => c.start({ logger: child(name) }));
   logger?.info({ controllers: controllers.map(([n]) => n) }, 'controllers started');

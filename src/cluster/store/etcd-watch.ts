@@ -2,10 +2,9 @@
 // store's one watch on its whole namespace, which feeds its WatchHub), and a Store Watch served
 // from etcd's own history for resumes older than the in-memory history.
 import type { Etcd3, IWatchCreateRequest, IWatchResponse, Watcher } from 'etcd3';
-import type { KObject } from '../../api/types.js';
 import { type ByteRange, type EtcdWatchEvent, toRawEvent } from './etcd-codec.js';
 import type { StoreEvent, Watch } from './types.js';
-import type { RawEvent } from './watch-hub.js';
+import { type RawEvent, toStoreEvent } from './watch-hub.js';
 
 export interface RangeWatchHandlers {
   /** Events of one response, in revision order, and the response's header revision. */
@@ -85,19 +84,6 @@ export class RangeWatch {
     ]);
     clearTimeout(timer);
   }
-}
-
-function toStoreEvent(raw: RawEvent): StoreEvent {
-  const object = JSON.parse(raw.object) as KObject;
-  return raw.prevObject === undefined
-    ? { type: raw.type, key: raw.key, object, revision: raw.revision }
-    : {
-        type: raw.type,
-        key: raw.key,
-        object,
-        prevObject: JSON.parse(raw.prevObject) as KObject,
-        revision: raw.revision,
-      };
 }
 
 /**

@@ -7,6 +7,7 @@
 // metadata.resourceVersion is that revision as a decimal string.
 import type { KObject } from '../../api/types.js';
 
+/** A committed change. Watchers share one frozen copy of each event: read it, never change it. */
 export interface StoreEvent {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
   readonly key: string;

@@ -81,13 +81,41 @@ class Watcher implements Watch {
   }
 }
 
-function toStoreEvent(raw: RawEvent): StoreEvent {
-  const object = JSON.parse(raw.object) as KObject;
-  if (raw.prevObject === undefined) {
-    return { type: raw.type, key: raw.key, object, revision: raw.revision };
+/**
+ * Parsed once per event, however many watchers receive it (with one `spec.nodeName=` watch per
+ * node, parsing per watcher was the hottest path of the server); the parsed objects are frozen
+ * because every watcher shares them.
+ */
+const parsed = new WeakMap<RawEvent, StoreEvent>();
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) {
+      deepFreeze(x);
+    }
   }
-  const prevObject = JSON.parse(raw.prevObject) as KObject;
-  return { type: raw.type, key: raw.key, object, prevObject, revision: raw.revision };
+  return v;
+}
+
+export function toStoreEvent(raw: RawEvent): StoreEvent {
+  const cached = parsed.get(raw);
+  if (cached) {
+    return cached;
+  }
+  const object = deepFreeze(JSON.parse(raw.object) as KObject);
+  const event: StoreEvent =
+    raw.prevObject === undefined
+      ? { type: raw.type, key: raw.key, object, revision: raw.revision }
+      : {
+          type: raw.type,
+          key: raw.key,
+          object,
+          prevObject: deepFreeze(JSON.parse(raw.prevObject) as KObject),
+          revision: raw.revision,
+        };
+  parsed.set(raw, event);
+  return event;
 }
 
 function defaultOnError(err: unknown, event: StoreEvent): void {

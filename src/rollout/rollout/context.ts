@@ -114,7 +114,8 @@ export function scaleDownAfter(c: RolloutCtx, v: RSView, delaySeconds: number | 
   }
   const at = deadline ? Date.parse(deadline) : Number.NaN;
   if (Number.isNaN(at)) {
-    const due = new Date(c.now.getTime() + delaySeconds * 1000);
+    // whole seconds in the annotation: round up, so the ReplicaSet never goes before its delay
+    const due = new Date(Math.ceil((c.now.getTime() + delaySeconds * 1000) / 1000) * 1000);
     c.work.annotate(v.name, { [SCALE_DOWN_DEADLINE]: due.toISOString().replace(/\.\d{3}Z$/, 'Z') });
     requeueIn(c, delaySeconds * 1000);
     return;

@@ -6,11 +6,20 @@ import { DEPLOYS, deployment, keyOf, type SuiteContext, settle, summary } from '
 export function watchCases(ctx: SuiteContext): void {
   const { fresh, record } = ctx;
   describe('watch', () => {
-    it('gives each watcher its own copy of an event', async () => {
+    it('shares one frozen copy of an event: a watcher cannot change it for others or for the store', async () => {
       const s = await fresh();
+      const refused: unknown[] = [];
       const mutate = s.watch(DEPLOYS, undefined, (e) => {
-        e.object.spec.replicas = -1;
-        e.object.metadata.name = 'mutated';
+        try {
+          e.object.spec.replicas = -1;
+        } catch (err) {
+          refused.push(err);
+        }
+        try {
+          e.object.metadata.name = 'mutated';
+        } catch (err) {
+          refused.push(err);
+        }
       });
       const r = record(s, DEPLOYS);
       await s.create(keyOf('ns1', 'a'), deployment('ns1', 'a', 7));
@@ -19,6 +28,7 @@ export function watchCases(ctx: SuiteContext): void {
       expect(e!.object.spec.replicas).toBe(7);
       expect(e!.object.metadata.name).toBe('a');
       expect((await s.get(keyOf('ns1', 'a')))!.spec.replicas).toBe(7);
+      expect(refused).toHaveLength(2);
     });
     it('streams ADDED, MODIFIED and DELETED from now on, with prevObject', async () => {
       const s = await fresh();
