@@ -162,6 +162,23 @@ program
     process.stdout.write(`${new TokenStore(flags.dataDir).createNodeToken()}\n`);
   });
 
+program
+  .command('image')
+  .description("manage the local node's images")
+  .command('import <dir>')
+  .description(
+    'load an OCI image layout (index.json + blobs/) into the node agent image store, for machines with no registry',
+  )
+  .option('--data-dir <dir>', "the agent's state directory", join(defaultDataDir(), 'agent'))
+  .option('--ref <ref>', 'the reference to store it as (when the layout does not name it)')
+  .action(async (dir: string, flags: { dataDir: string; ref?: string }) => {
+    const { LocalImageStore } = await import('../agent/images/index.js');
+    const store = new LocalImageStore({ root: join(flags.dataDir, 'images') });
+    for (const img of await store.importLayout(dir, flags.ref)) {
+      process.stdout.write(`imported ${img.ref} (${img.digest})\n`);
+    }
+  });
+
 registerAppCommands(program);
 registerPromoteCommands(program);
 registerRolloutCommands(program);
