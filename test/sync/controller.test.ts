@@ -252,7 +252,7 @@ describe('ApplicationController', () => {
   it('syncs over smart HTTP with credentials from a repository Secret', async () => {
     const repo = makeRepo(h.root, 'http');
     const sha = repo.commit({ 'cm.yaml': configMap('over-http', { v: '1' }) });
-    const server = await serveGitHttp(h.root, { username: 'bot', password: 'tok-123' });
+    const server = await serveGitHttp(h.root, { auth: { username: 'bot', password: 'tok-123' } });
     try {
       const url = server.urlOf('http.git');
       await h.client.create(R.applications, application('http', url));

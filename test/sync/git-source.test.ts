@@ -123,7 +123,7 @@ describe('GitSource over smart HTTP (git http-backend)', () => {
     } finally {
       await open.close();
     }
-    const locked = await serveGitHttp(root, { username: 'bot', password: 's3cret-token' });
+    const locked = await serveGitHttp(root, { auth: { username: 'bot', password: 's3cret-token' } });
     try {
       const src = new GitSource({ dataDir: join(root, 'data-http-auth') });
       const url = locked.urlOf('served.git');
