@@ -6,13 +6,9 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startAgent } from '../agent/agent.js';
 import { GANTRY_VERSION } from '../cluster/apiserver/discovery.js';
-import { TokenStore } from '../cluster/auth/index.js';
-import { registerAppCommands } from './app.js';
-import { runDaemon, type UpFlags } from './daemon.js';
+import { TokenStore } from '../cluster/auth/tokens.js';
+import type { UpFlags } from './daemon.js';
 import { rootLogger } from './logger.js';
-import { registerPromoteCommands } from './promote.js';
-import { registerRolloutCommands } from './rollout.js';
-import { registerStoreCommands } from './store.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -75,9 +71,10 @@ for (const mode of ['server', 'up'] as const) {
       .option('--agent-port <n>', "port of the local agent's log/exec endpoint", port, 10250)
       .option('--insecure-registry <host>', 'registry (host:port) reached over plain HTTP', collect, []);
   }
-  cmd.action(async (flags: UpFlags) =>
-    runDaemon(mode, { ...flags, insecureRegistry: flags.insecureRegistry ?? [] }),
-  );
+  cmd.action(async (flags: UpFlags) => {
+    const { runDaemon } = await import('./daemon.js');
+    await runDaemon(mode, { ...flags, insecureRegistry: flags.insecureRegistry ?? [] });
+  });
 }
 
 interface AgentFlags {
@@ -179,10 +176,30 @@ program
     }
   });
 
-registerAppCommands(program);
-registerPromoteCommands(program);
-registerRolloutCommands(program);
-registerStoreCommands(program);
+// Command groups whose modules are heavy (sync, diff, git, promote) load only when used or when
+// help is shown: `gantry agent` on a node must not carry the control plane's code in its memory.
+const groups: Record<string, () => Promise<(p: Command) => void>> = {
+  app: async () => (await import('./app.js')).registerAppCommands,
+  promote: async () => (await import('./promote.js')).registerPromoteCommands,
+  rollback: async () => (await import('./promote.js')).registerPromoteCommands,
+  rollout: async () => (await import('./rollout.js')).registerRolloutCommands,
+  store: async () => (await import('./store.js')).registerStoreCommands,
+};
+const sub = process.argv[2];
+const wanted =
+  sub !== undefined && sub in groups
+    ? [groups[sub]!]
+    : sub === undefined || sub.startsWith('-') || sub === 'help'
+      ? Object.values(groups)
+      : [];
+const registered = new Set<(p: Command) => void>();
+for (const load of wanted) {
+  const register = await load();
+  if (!registered.has(register)) {
+    registered.add(register);
+    register(program);
+  }
+}
 
 program
   .command('version')
