@@ -29,11 +29,13 @@ import {
 import { Kubelet } from './kubelet/kubelet.js';
 import { goArch, type NodeFacts, nodeLabels, nodeStatus, type Pressure } from './kubelet/node-status.js';
 import { readAgentAuthToken } from './kubelet/pod-log-source.js';
+import { RouteSync } from './kubelet/route-sync.js';
 import { ServiceSync } from './kubelet/service-sync.js';
 import { BridgeNetwork } from './network/bridge-network.js';
 import { gatewayOf, parseCidr } from './network/cidr.js';
 import { ClusterDns } from './network/cluster-dns.js';
 import { NftServiceProxy } from './network/nft-service-proxy.js';
+import { RouteTable } from './network/routes.js';
 import { RuncRuntime } from './runtime/runc-runtime.js';
 import type { ContainerRuntime, ImageStore, PodNetwork, ServiceProxy } from './types.js';
 
@@ -73,6 +75,16 @@ export interface AgentOptions {
   readonly maxPods?: number;
   /** A deleted pod waits this long after leaving the service rules before SIGTERM (default 1 s). */
   readonly drainDelayMs?: number;
+  /** Names of this node's kernel objects, distinct per agent when several share a machine. */
+  readonly bridgeName?: string;
+  readonly netnsPrefix?: string;
+  readonly vethPrefix?: string;
+  /** runc's state directory (default /run/gantry-runc). */
+  readonly runcRoot?: string;
+  /** nftables table of the service proxy (default gantry-svc). */
+  readonly serviceTable?: string;
+  /** Routes to the other nodes' pod CIDRs via their InternalIPs (default true). */
+  readonly podRoutes?: boolean;
 }
 
 export interface Agent {
@@ -170,12 +182,17 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       insecureRegistries: opts.insecureRegistries,
       logger: log,
     });
-  const runtime = opts.runtime ?? new RuncRuntime({ root: join(dataDir, 'containers'), logger: log });
+  const runtime =
+    opts.runtime ??
+    new RuncRuntime({ root: join(dataDir, 'containers'), runcRoot: opts.runcRoot, logger: log });
   const network =
     opts.network ??
     new BridgeNetwork({
       stateDir: join(dataDir, 'network'),
       noMasqueradeCidrs: [CLUSTER_POD_CIDR],
+      bridgeName: opts.bridgeName,
+      netnsPrefix: opts.netnsPrefix,
+      vethPrefix: opts.vethPrefix,
       logger: log,
     });
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -326,7 +343,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     // the kubelet drains a deleted pod until the service proxy (started below) no longer routes to it
     let services: ServiceSync | undefined;
     kubelet = new Kubelet({
-      servingIP: (ip) => services?.servesIP(ip) ?? false,
+      trafficTo: (ip) => services?.trafficTo(ip) ?? { serving: false },
       drainDelayMs: opts.drainDelayMs,
       client,
       nodeName: opts.nodeName,
@@ -344,10 +361,19 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     const proxy =
       opts.proxy === false
         ? undefined
-        : (opts.proxy ?? new NftServiceProxy({ nodeIPs: [address], logger: log }));
+        : (opts.proxy ??
+          new NftServiceProxy({ nodeIPs: [address], tableName: opts.serviceTable, logger: log }));
     const k = kubelet;
     services = new ServiceSync({ client, proxy, logger: log, onApplied: () => k.serviceRulesChanged() });
     await services.start();
+    // every other node's pods are reached through that node (a routed pod network)
+    let routes: RouteSync | undefined;
+    if (opts.podRoutes !== false) {
+      routes = new RouteSync({ client, nodeName: opts.nodeName, table: new RouteTable(log), logger: log });
+      await routes.start();
+      const r = routes;
+      cleanups.push(() => r.stop());
+    }
     let dns: ClusterDns | undefined;
     if (opts.dns !== false) {
       dns = new ClusterDns({
@@ -379,6 +405,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
           clearInterval(t);
         }
         svc.stop();
+        await routes?.stop({ removeRoutes: stopOpts.removePods });
         await dns?.stop();
         await k.stop({ removePods: stopOpts.removePods });
         if (stopOpts.removePods) {

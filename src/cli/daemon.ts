@@ -28,6 +28,10 @@ export interface DaemonFlags {
   readonly leaderElect?: boolean;
   /** Leader lease duration (ms); renew deadline and retry period follow from it. Default 15 s. */
   readonly leaderLeaseMs?: number;
+  /** Node lease silence before a node goes NotReady (ms); default the controller's (40 s). */
+  readonly nodeGraceMs?: number;
+  /** How long a NotReady node's pods are kept before they are evicted (ms); default 5 s. */
+  readonly podEvictionMs?: number;
 }
 
 export interface UpFlags extends DaemonFlags {
@@ -117,6 +121,9 @@ export async function startDaemon(
     tlsHosts: flags.tlsSan,
     logger: log,
     logs: agentPodLogSource,
+    ...(flags.nodeGraceMs !== undefined || flags.podEvictionMs !== undefined
+      ? { controllers: { nodeGracePeriodMs: flags.nodeGraceMs, podEvictionDelayMs: flags.podEvictionMs } }
+      : {}),
     // several servers on one etcd: only the leader runs controllers and sync
     leaderElection:
       (flags.leaderElect ?? flags.store?.startsWith('etcd:') === true)

@@ -26,6 +26,14 @@ function leaseMs(v: string): number {
   return n;
 }
 
+function millis(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new InvalidArgumentError(`"${v}" is not a duration in ms (a non-negative integer)`);
+  }
+  return n;
+}
+
 function defaultDataDir(): string {
   return process.env.GANTRY_DATA_DIR ?? join(homedir(), '.gantry');
 }
@@ -58,7 +66,9 @@ for (const mode of ['server', 'up'] as const) {
       'run controllers and sync only while holding the leader lease (default with etcd)',
     )
     .option('--no-leader-elect', 'run controllers and sync unconditionally (one server per store)')
-    .option('--leader-lease-ms <ms>', 'leader lease duration: how fast a standby server takes over', leaseMs);
+    .option('--leader-lease-ms <ms>', 'leader lease duration: how fast a standby server takes over', leaseMs)
+    .option('--node-grace-ms <ms>', 'node lease silence before a node is marked NotReady', leaseMs)
+    .option('--pod-eviction-ms <ms>', "how long a NotReady node's pods are kept before eviction", millis);
   if (mode === 'up') {
     cmd
       .option('--repo <url>', 'git repository to sync (creates one Application)')
@@ -87,6 +97,15 @@ interface AgentFlags {
   insecureRegistry: string[];
   allowedHostPath: string[];
   port: number;
+  address?: string;
+  bridgeName?: string;
+  netnsPrefix?: string;
+  vethPrefix?: string;
+  runcRoot?: string;
+  serviceTable?: string;
+  leaseRenewMs?: number;
+  nodeStatusMs?: number;
+  podRoutes: boolean;
 }
 
 async function runAgent(flags: AgentFlags): Promise<void> {
@@ -107,6 +126,15 @@ async function runAgent(flags: AgentFlags): Promise<void> {
     insecureRegistries: flags.insecureRegistry,
     allowedHostPaths: flags.allowedHostPath,
     port: flags.port,
+    address: flags.address,
+    bridgeName: flags.bridgeName,
+    netnsPrefix: flags.netnsPrefix,
+    vethPrefix: flags.vethPrefix,
+    runcRoot: flags.runcRoot,
+    serviceTable: flags.serviceTable,
+    leaseRenewMs: flags.leaseRenewMs,
+    nodeStatusMs: flags.nodeStatusMs,
+    podRoutes: flags.podRoutes,
     logger: log,
   });
   process.stdout.write(
@@ -147,6 +175,15 @@ program
   )
   .option('--allowed-host-path <prefix>', 'prefix hostPath volumes may use (repeatable)', collect, [])
   .option('--port <n>', 'port of the log/exec endpoint the API server calls', port, 10250)
+  .option('--address <ip>', "the node's InternalIP (default: the first non-loopback IPv4 address)")
+  .option('--bridge-name <name>', 'Linux bridge of the pods (default gantry0)')
+  .option('--netns-prefix <prefix>', "prefix of the pods' network namespace names (default gantry-)")
+  .option('--veth-prefix <prefix>', 'prefix of the host-side veth names (default gv)')
+  .option('--runc-root <dir>', "runc's state directory (default /run/gantry-runc)")
+  .option('--service-table <name>', 'nftables table of the service proxy (default gantry-svc)')
+  .option('--lease-renew-ms <ms>', 'how often the node Lease is renewed', leaseMs)
+  .option('--node-status-ms <ms>', 'how often the node status is posted', leaseMs)
+  .option('--no-pod-routes', "do not route to other nodes' pod CIDRs (an overlay or the network does it)")
   .action(async (flags: AgentFlags) => runAgent(flags));
 
 program

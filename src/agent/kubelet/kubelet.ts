@@ -15,6 +15,7 @@ import type { ContainerRuntime, ExecResult, ImageStore, PodNetwork } from '../ty
 import { logPath, observe } from './naming.js';
 import { ContainerIndex, PodWorker, type WorkerContext } from './pod-worker.js';
 import { ProbeManager } from './probes.js';
+import type { TrafficState } from './service-sync.js';
 import { type Mounter, VolumeManager } from './volume-manager.js';
 
 export interface KubeletOptions {
@@ -45,11 +46,11 @@ export interface KubeletOptions {
   readonly cgroupParent?: (podUid: string) => string;
   /**
    * Whether an IP is a ready endpoint in the service rules applied on this node (the agent's
-   * service proxy). When set, a deleted pod that still receives traffic keeps running until it is
-   * out of those rules and `drainDelayMs` more have passed; only then its containers get SIGTERM.
-   * Call serviceRulesChanged() after every change of the rules.
+   * service proxy), or since when it no longer is. When set, a deleted pod that receives traffic
+   * keeps running until it is out of those rules and `drainDelayMs` more have passed; only then
+   * its containers get SIGTERM. Call serviceRulesChanged() after every change of the rules.
    */
-  readonly servingIP?: (ip: string) => boolean;
+  readonly trafficTo?: (ip: string) => TrafficState;
   /** After a deleted pod left the service rules, wait this long before SIGTERM. Default 1 s. */
   readonly drainDelayMs?: number;
   /** Give up waiting for a deleted pod to leave the service rules after this long. Default 10 s. */
@@ -109,10 +110,10 @@ export class Kubelet {
       cgroupParent: opts.cgroupParent ?? ((uid) => `/gantry/pod${uid.replace(/[^A-Za-z0-9_.-]/g, '_')}`),
       getPod: (uid) =>
         this.removing ? undefined : (this.informer.byIndex(UID_INDEX, uid)[0] as Pod | undefined),
-      ...(opts.servingIP
+      ...(opts.trafficTo
         ? {
             drain: {
-              serving: opts.servingIP,
+              trafficTo: opts.trafficTo,
               delayMs: opts.drainDelayMs ?? 1_000,
               timeoutMs: opts.drainTimeoutMs ?? 10_000,
             },

@@ -78,8 +78,11 @@ export type PodAction =
       /** When the grace period began (the start of the drain), if not now. */
       readonly startedAt?: Date;
     }
-  /** The deleted pod still receives traffic: wait for it to leave the service rules first. */
-  | { readonly kind: 'beginDrain' }
+  /**
+   * The deleted pod receives traffic: wait for it to leave the service rules first; or it left
+   * them just now (`outAt`): wait the drain delay.
+   */
+  | { readonly kind: 'beginDrain'; readonly outAt?: Date }
   /** Out of the service rules (or the wait timed out): SIGTERM after the drain delay. */
   | { readonly kind: 'endDrain'; readonly timedOut: boolean }
   | { readonly kind: 'teardownNetwork' }
@@ -111,6 +114,8 @@ export interface PodPlanInput {
 export interface DrainInput {
   /** The pod's IP is a ready endpoint in the service rules applied on this node. */
   readonly serving: boolean;
+  /** When it left those rules, if it did recently. */
+  readonly leftAt?: Date;
   readonly delayMs: number;
   readonly timeoutMs: number;
 }

@@ -128,8 +128,15 @@ export function planDrain(
     return undefined;
   }
   if (!d) {
-    // only a pod that serves when its deletion is first seen is drained
-    return drain.serving ? { actions: [{ kind: 'beginDrain' }], requeueAfterMs: 0 } : undefined;
+    // a pod the rules still route to is drained; one they dropped moments ago (the proxy was
+    // quicker than this kubelet) still gets the rest of the drain delay
+    if (drain.serving) {
+      return { actions: [{ kind: 'beginDrain' }], requeueAfterMs: 0 };
+    }
+    if (drain.leftAt && now.getTime() < drain.leftAt.getTime() + drain.delayMs) {
+      return { actions: [{ kind: 'beginDrain', outAt: drain.leftAt }], requeueAfterMs: 0 };
+    }
+    return undefined;
   }
   const t = now.getTime();
   const start = d.startedAt.getTime();

@@ -131,7 +131,7 @@ export class PodWorker {
         ...(drain && pod?.metadata.deletionTimestamp
           ? {
               drain: {
-                serving: ip !== undefined && drain.serving(ip),
+                ...(ip === undefined ? { serving: false } : drain.trafficTo(ip)),
                 delayMs: drain.delayMs,
                 timeoutMs: drain.timeoutMs,
               },
@@ -343,8 +343,13 @@ export class PodWorker {
         await this.removeContainer(a.id, a.name, a.attempt);
         return;
       case 'beginDrain':
-        memory.drain = { startedAt: ctx.clock.now() };
-        this.log?.info('pod deleted while in the service rules: draining before SIGTERM');
+        memory.drain = { startedAt: ctx.clock.now(), ...(a.outAt ? { outAt: a.outAt } : {}) };
+        this.log?.info(
+          a.outAt ? { leftRulesAt: a.outAt.toISOString() } : {},
+          a.outAt
+            ? 'pod deleted just after leaving the service rules: drain delay before SIGTERM'
+            : 'pod deleted while in the service rules: draining before SIGTERM',
+        );
         return;
       case 'endDrain': {
         const startedAt = memory.drain?.startedAt ?? ctx.clock.now();

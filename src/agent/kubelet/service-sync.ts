@@ -1,7 +1,9 @@
 // Feeds the node's service proxy and cluster DNS from the API: watches Services and Endpoints,
 // turns them into ServicePortRules (pure, below) and syncs the proxy on every change (coalesced
 // over a few milliseconds, so an Endpoints change reaches the kernel well within a second), and
-// answers DNS lookups of `<svc>.<ns>.svc.<domain>` from the same caches.
+// answers DNS lookups of `<svc>.<ns>.svc.<domain>` from the same caches. It also knows which pod
+// IPs the rules applied to the kernel route new connections to, and since when an IP no longer
+// is (the kubelet drains a deleted pod on that before SIGTERM).
 import type { Logger } from 'pino';
 import type { KObject } from '../../api/types.js';
 import { Informer } from '../../client/informer.js';
@@ -91,6 +93,14 @@ export function lookupService(
   return [...ips];
 }
 
+const LEFT_AT_TTL_MS = 10 * 60_000;
+
+/** Whether the node's applied service rules route new connections to an IP, or since when not. */
+export interface TrafficState {
+  readonly serving: boolean;
+  readonly leftAt?: Date;
+}
+
 export interface ServiceSyncOptions {
   readonly client: Client;
   readonly proxy?: ServiceProxy;
@@ -110,6 +120,8 @@ export class ServiceSync {
   private stopped = false;
   /** IPs new connections of some Service may go to, per the rules last applied to the kernel. */
   private servingIps = new Set<string>();
+  /** When an IP left the applied rules (ms since the epoch), for a while after. */
+  private readonly leftAt = new Map<string, number>();
   readonly domain: string;
 
   constructor(private readonly opts: ServiceSyncOptions) {
@@ -149,6 +161,15 @@ export class ServiceSync {
    */
   readonly servesIP = (ip: string): boolean => this.servingIps.has(ip);
 
+  /** servesIP, and when the IP last left the applied rules (kept for 10 minutes). */
+  readonly trafficTo = (ip: string): TrafficState => {
+    if (this.servingIps.has(ip)) {
+      return { serving: true };
+    }
+    const left = this.leftAt.get(ip);
+    return left === undefined ? { serving: false } : { serving: false, leftAt: new Date(left) };
+  };
+
   /** Resolves when the pending proxy sync (if any) is applied. */
   async flush(): Promise<void> {
     if (this.timer) {
@@ -166,6 +187,22 @@ export class ServiceSync {
     }
     this.services.stop();
     this.endpoints.stop();
+  }
+
+  private applied(serving: Set<string>): void {
+    const now = Date.now();
+    for (const ip of this.servingIps) {
+      if (!serving.has(ip)) {
+        this.leftAt.set(ip, now);
+      }
+    }
+    for (const [ip, at] of this.leftAt) {
+      if (serving.has(ip) || now - at > LEFT_AT_TTL_MS) {
+        this.leftAt.delete(ip);
+      }
+    }
+    this.servingIps = serving;
+    this.opts.onApplied?.();
   }
 
   private schedule(): void {
@@ -187,8 +224,7 @@ export class ServiceSync {
       .then(async () => {
         const rules = this.rules();
         await proxy.sync(rules);
-        this.servingIps = new Set(rules.flatMap((r) => usableEndpoints(r.endpoints).map((e) => e.ip)));
-        this.opts.onApplied?.();
+        this.applied(new Set(rules.flatMap((r) => usableEndpoints(r.endpoints).map((e) => e.ip))));
       })
       .catch((e) => {
         this.opts.logger?.warn({ err: (e as Error)?.message }, 'service proxy sync failed; retrying');

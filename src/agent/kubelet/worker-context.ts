@@ -10,6 +10,7 @@ import type { ContainerRuntime, ImageStore, PodNetwork } from '../types.js';
 import { referencedObjects } from './env.js';
 import type { ObservedContainer } from './naming.js';
 import type { ProbeManager } from './probes.js';
+import type { TrafficState } from './service-sync.js';
 import type { VolumeManager } from './volume-manager.js';
 
 /** Runtime containers of this node by pod uid (rebuilt from runtime.list() on start). */
@@ -66,8 +67,8 @@ export interface WorkerContext {
   onDone(uid: string): void;
   /** Draining of deleted pods (absent: SIGTERM at once, as without a service proxy). */
   readonly drain?: {
-    /** The IP is a ready endpoint in the service rules applied on this node. */
-    serving(ip: string): boolean;
+    /** Whether the service rules applied on this node route to the IP, or since when not. */
+    trafficTo(ip: string): TrafficState;
     readonly delayMs: number;
     readonly timeoutMs: number;
   };

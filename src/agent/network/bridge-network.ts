@@ -2,9 +2,9 @@
 // namespace per pod joined to it by a veth pair, host-local IPAM, and masquerading of pod traffic
 // that leaves the pod network. Driven through the `ip` and `nft` commands (no shell, batched).
 import { createHash } from 'node:crypto';
-import { existsSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Pod } from '../../api/types.js';
 import type { PodNetwork, PodNetworkInfo } from '../types.js';
@@ -91,7 +91,7 @@ export class BridgeNetwork implements PodNetwork {
       this.opts.logger?.warn('br_netfilter unavailable: ClusterIP traffic between pods of one node may fail');
     }
     const cmds: string[] = [];
-    if (!existsSync(`/sys/class/net/${br}`)) {
+    if (!linkExists(br)) {
       cmds.push(`link add name ${br} type bridge`, `link set dev ${br} address ${bridgeMac(br)}`);
     }
     if (this.opts.mtu !== undefined) {
@@ -150,7 +150,7 @@ export class BridgeNetwork implements PodNetwork {
       await this.teardown(uid);
     }
     await runCommand('ip', ['link', 'del', 'dev', this.bridgeName]).catch((err: unknown) => {
-      if (existsSync(`/sys/class/net/${this.bridgeName}`)) {
+      if (linkExists(this.bridgeName)) {
         throw err;
       }
     });
@@ -171,7 +171,7 @@ export class BridgeNetwork implements PodNetwork {
     const info: PodNetworkInfo = { netnsPath: join(NETNS_DIR, ns), ip, gateway };
     if (existsSync(info.netnsPath)) {
       const ips = await this.netnsAddresses(ns);
-      if (ips.includes(ip) && this.isOnBridge(veth)) {
+      if (ips.includes(ip) && (await this.isOnBridge(veth))) {
         return info;
       }
       const allocations = await this.ipam.allocations();
@@ -197,6 +197,9 @@ export class BridgeNetwork implements PodNetwork {
           `link set dev ${veth} master ${this.bridgeName}`,
           `link set dev ${veth} type bridge_slave hairpin on`,
           `link set dev ${veth} up`,
+          // a stale neighbour entry of an earlier pod with this address would black-hole the
+          // node's traffic to the new pod (probes, service proxy) until it expired
+          `neigh flush to ${ip} dev ${this.bridgeName}`,
           '',
         ].join('\n'),
       );
@@ -223,9 +226,11 @@ export class BridgeNetwork implements PodNetwork {
     return info;
   }
 
-  private isOnBridge(veth: string): boolean {
+  private async isOnBridge(veth: string): Promise<boolean> {
     try {
-      return basename(readlinkSync(`/sys/class/net/${veth}/master`)) === this.bridgeName;
+      const { stdout } = await runCommand('ip', ['-j', 'link', 'show', 'dev', veth]);
+      const links = JSON.parse(stdout) as { master?: string }[];
+      return links[0]?.master === this.bridgeName;
     } catch {
       return false;
     }
@@ -247,7 +252,7 @@ export class BridgeNetwork implements PodNetwork {
     const ns = this.netnsName(uid);
     const veth = this.vethName(uid);
     const cmds: string[] = [];
-    if (existsSync(`/sys/class/net/${veth}`)) {
+    if (linkExists(veth)) {
       cmds.push(`link del dev ${veth}`);
     }
     if (existsSync(join(NETNS_DIR, ns))) {
@@ -259,10 +264,7 @@ export class BridgeNetwork implements PodNetwork {
     try {
       await runCommand('ip', ['-force', '-batch', '-'], `${cmds.join('\n')}\n`);
     } catch (err) {
-      if (
-        existsSync(join(NETNS_DIR, ns)) ||
-        (err instanceof CommandError && existsSync(`/sys/class/net/${veth}`))
-      ) {
+      if (existsSync(join(NETNS_DIR, ns)) || (err instanceof CommandError && linkExists(veth))) {
         throw new Error(`tear down network of pod ${uid}`, { cause: err });
       }
     }
@@ -279,6 +281,21 @@ export class BridgeNetwork implements PodNetwork {
       }
     });
     return next;
+  }
+}
+
+/**
+ * Whether a network interface exists in this process's network namespace. /proc/self/net follows
+ * the caller's namespace, whereas /sys/class/net shows the namespace sysfs was mounted in (an
+ * agent started with `nsenter --net` into a test host sees the machine's interfaces there).
+ */
+function linkExists(name: string): boolean {
+  try {
+    return readFileSync('/proc/self/net/dev', 'utf8')
+      .split('\n')
+      .some((line) => line.trimStart().startsWith(`${name}:`));
+  } catch {
+    return false;
   }
 }
 

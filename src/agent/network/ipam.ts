@@ -2,7 +2,7 @@
 // uid), created with link(2) so that a file appears atomically with its content or not at all and
 // two allocators can never hand out the same address. Survives agent restarts.
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cidrContains, formatCidr, type Ipv4Cidr, isIpv4, podAddresses } from './cidr.js';
 
@@ -65,7 +65,11 @@ export class HostLocalIpam {
           throw err;
         }
         byIp.set(ip, uid);
-        await writeFile(join(this.dir, LAST_RESERVED), ip);
+        // atomically (write + rename): a concurrent allocate must never read an empty file and
+        // start over at the first address, which would hand out a just-released one again
+        const lastTmp = `${tmp}.last`;
+        await writeFile(lastTmp, ip);
+        await rename(lastTmp, join(this.dir, LAST_RESERVED));
         return ip;
       }
     } finally {

@@ -3,7 +3,7 @@
 // as SHA-256 hashes; every comparison is between hashes with crypto.timingSafeEqual.
 // Tokens never appear in errors or logs.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface Identity {
@@ -53,13 +53,20 @@ export class TokenStore {
   readonly path: string;
   private data: TokenFile;
   private adminHash: Buffer | undefined;
-  private nodeHashes: Buffer[];
+  private nodeHashes: Buffer[] = [];
+  private loadedMtimeMs = -1;
 
   /** Loads `<dir>/tokens.json` if present; nothing is written until a token is created. */
   constructor(dir: string) {
     this.path = join(dir, 'tokens.json');
+    this.data = { version: 1, nodes: [] };
+    this.load();
+  }
+
+  private load(): void {
     let text: string | undefined;
     try {
+      this.loadedMtimeMs = statSync(this.path).mtimeMs;
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -69,6 +76,22 @@ export class TokenStore {
     this.data = text === undefined ? { version: 1, nodes: [] } : parseFile(text, this.path);
     this.adminHash = this.data.admin === undefined ? undefined : sha256(this.data.admin);
     this.nodeHashes = this.data.nodes.map((n) => Buffer.from(n.sha256, 'hex'));
+  }
+
+  /**
+   * Re-reads the file when another process (`gantry token create` next to a running server)
+   * changed it; a file that cannot be read or parsed keeps the tokens already loaded.
+   */
+  private reloadIfChanged(): boolean {
+    try {
+      if (statSync(this.path).mtimeMs === this.loadedMtimeMs) {
+        return false;
+      }
+      this.load();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The admin token, created (and persisted) on first call. */
@@ -101,6 +124,12 @@ export class TokenStore {
     if (bearer === '') {
       return undefined;
     }
+    const who = this.match(bearer);
+    // an unknown token may be one just created by another process: look at the file again
+    return who ?? (this.reloadIfChanged() ? this.match(bearer) : undefined);
+  }
+
+  private match(bearer: string): Identity | undefined {
     const presented = sha256(bearer);
     const isAdmin = this.adminHash !== undefined && timingSafeEqual(presented, this.adminHash);
     let isNode = false;
@@ -122,6 +151,7 @@ export class TokenStore {
     writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
     chmodSync(tmp, 0o600);
     renameSync(tmp, this.path);
+    this.loadedMtimeMs = statSync(this.path).mtimeMs;
     this.data = next;
   }
 }

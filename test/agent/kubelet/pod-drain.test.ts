@@ -53,6 +53,22 @@ describe('planDrain (pure, through planPod)', () => {
     ]);
   });
 
+  it('a pod the proxy dropped just before the kubelet saw the deletion still gets the drain delay', () => {
+    const justLeft = { ...drain(false), leftAt: at(-0.25) };
+    const plan = planPod(input(deleting, running, { drain: justLeft }));
+    expect(plan.actions).toEqual([{ kind: 'beginDrain', outAt: at(-0.25) }]);
+    const memory = ready();
+    memory.drain = { startedAt: at(0), outAt: at(-0.25) };
+    const waiting = planPod(input(deleting, running, { memory, now: at(0.1), drain: justLeft }));
+    expect(waiting.actions).toEqual([]);
+    expect(waiting.requeueAfterMs).toBe(650);
+    // long gone from the rules: no delay
+    const old = { ...drain(false), leftAt: at(-5) };
+    expect(planPod(input(deleting, running, { drain: old })).actions).toEqual([
+      { kind: 'beginTermination', preStop: [], timeoutMs: 30_000 },
+    ]);
+  });
+
   it('gives up waiting for the rules after the drain timeout', () => {
     const memory = ready();
     memory.drain = { startedAt: at(0) };
@@ -103,7 +119,11 @@ describe('Kubelet over fakes: drain before SIGTERM', () => {
   it('keeps a deleted pod running while the service rules route to it, SIGTERM after the delay', async () => {
     const serving = new Set<string>();
     h = await newKubeletHarness({
-      kubelet: { servingIP: (ip) => serving.has(ip), drainDelayMs: 300, drainTimeoutMs: 10_000 },
+      kubelet: {
+        trafficTo: (ip) => ({ serving: serving.has(ip) }),
+        drainDelayMs: 300,
+        drainTimeoutMs: 10_000,
+      },
     });
     await h.createPod({ terminationGracePeriodSeconds: 30 });
     const p = await waitFor('Running with an IP', async () => {
@@ -140,7 +160,7 @@ class RecordingProxy implements ServiceProxy {
   async shutdown(): Promise<void> {}
 }
 
-describe('ServiceSync.servesIP', () => {
+describe('ServiceSync.servesIP / trafficTo', () => {
   it('follows the rules applied to the proxy: ready endpoints only, and calls onApplied', async () => {
     const registry = new Registry({ store: new MemoryStore() });
     await registry.bootstrap();
@@ -176,8 +196,14 @@ describe('ServiceSync.servesIP', () => {
       const before = applied;
       const cur = await client.get(R.endpoints, 'default', 'web');
       await client.update(R.endpoints, { ...eps(['10.244.0.5'], ['10.244.0.6']), metadata: cur.metadata });
+      const removing = Date.now();
       await waitFor('the not-ready IP out', () => !sync.servesIP('10.244.0.6'));
       expect(sync.servesIP('10.244.0.5')).toBe(true);
+      expect(sync.trafficTo('10.244.0.5')).toEqual({ serving: true });
+      const left = sync.trafficTo('10.244.0.6');
+      expect(left.serving).toBe(false);
+      expect(left.leftAt!.getTime()).toBeGreaterThanOrEqual(removing);
+      expect(sync.trafficTo('10.244.0.99')).toEqual({ serving: false });
       expect(applied).toBeGreaterThan(before);
       const last = proxy.synced[proxy.synced.length - 1]!;
       expect(last[0]?.endpoints.map((e) => [e.ip, e.ready])).toEqual([

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bearerToken, TokenStore } from '../../../src/cluster/auth/tokens.js';
+import { bearerToken, NODE_IDENTITY, TokenStore } from '../../../src/cluster/auth/tokens.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -67,6 +67,14 @@ describe('TokenStore', () => {
     const admin = reopened.ensureAdminToken();
     expect(new TokenStore(dir).authenticate(node)?.user).toBe('system:node-bootstrap');
     expect(new TokenStore(dir).authenticate(admin)?.user).toBe('admin');
+  });
+
+  it('accepts a node token another process created while this one runs (gantry token create)', () => {
+    const server = new TokenStore(dir);
+    server.ensureAdminToken();
+    const token = new TokenStore(dir).createNodeToken(); // the CLI, in another process
+    expect(server.authenticate(token)).toEqual(NODE_IDENTITY);
+    expect(server.authenticate('not-a-token')).toBeUndefined();
   });
 
   it('refuses a corrupt token file without echoing its content', async () => {
