@@ -67,6 +67,7 @@ function mean(xs: readonly number[]): number {
 
 interface PodTimes {
   image?: string;
+  ip?: string;
   created: number;
   running?: number;
   ready?: number;
@@ -78,6 +79,10 @@ interface RolloutRun {
   /** new pods: created → first container running, running → Ready (ms) */
   readonly toRunning: number[];
   readonly toReady: number[];
+  /** first Ready pod of wave 1 → first pod of wave 2 created (the controllers' turnaround) */
+  readonly turnaround?: number;
+  /** last new pod Ready → the Deployment reported complete */
+  readonly completionLag?: number;
 }
 
 interface RealResult {
@@ -89,9 +94,16 @@ interface RealResult {
 
 async function realRollouts(): Promise<RealResult> {
   const fence = resolveFenceposts(SURGE, UNAVAILABLE, REPLICAS);
-  const waves = Math.ceil(REPLICAS / (fence.surge + fence.unavailable));
+  const waveSize = fence.surge + fence.unavailable;
+  const waves = Math.ceil(REPLICAS / waveSize);
   const lowerBoundMs = waves * INITIAL_DELAY_S * 1000;
-  const cluster = await startRolloutCluster({ versions: ['v1', 'v2'] });
+  const verbose = process.env.GANTRY_BENCH_VERBOSE !== undefined;
+  const cluster = await startRolloutCluster({
+    versions: ['v1', 'v2'],
+    ...(verbose
+      ? { logLevel: 'debug', keepLogs: ['probe failed', 'killing container', 'container started'] }
+      : {}),
+  });
   const ns = 'bench-rollout';
   const times = new Map<string, PodTimes>();
   const pods = new Informer(cluster.daemon.cp.client, R.pods, { namespace: ns });
@@ -102,6 +114,7 @@ async function realRollouts(): Promise<RealResult> {
       t = { created: Date.now(), image: p.spec?.containers?.[0]?.image };
       times.set(uid, t);
     }
+    t.ip ??= p.status?.podIP;
     if (t.running === undefined && p.status?.containerStatuses?.[0]?.state?.running) {
       t.running = Date.now();
     }
@@ -156,17 +169,24 @@ async function realRollouts(): Promise<RealResult> {
         await until('the rollout to complete', async () => deploymentComplete(await get()), 120_000, 20);
         const ms = Date.now() - started;
         const fresh = [...times.values()].filter((t) => t.image === demoImage(to) && t.created >= started);
+        const byCreation = [...fresh].sort((a, b) => a.created - b.created);
+        const wave1 = byCreation.slice(0, waveSize);
+        const wave2 = byCreation.slice(waveSize);
+        const firstReady = Math.min(...wave1.map((t) => t.ready ?? Number.POSITIVE_INFINITY));
+        const lastReady = Math.max(...fresh.map((t) => t.ready ?? Number.NaN));
         runs.push({
           to,
           ms,
           toRunning: fresh.filter((t) => t.running).map((t) => t.running! - t.created),
           toReady: fresh.filter((t) => t.running && t.ready).map((t) => t.ready! - t.running!),
+          ...(wave2[0] && Number.isFinite(firstReady) ? { turnaround: wave2[0].created - firstReady } : {}),
+          ...(Number.isFinite(lastReady) ? { completionLag: started + ms - lastReady } : {}),
         });
         console.log(`rollout ${i + 1} → ${to}: ${ms} ms (${fresh.length} new pods)`);
         if (process.env.GANTRY_BENCH_VERBOSE) {
           for (const t of fresh.sort((a, b) => a.created - b.created)) {
             console.log(
-              `  pod created +${t.created - started} running +${(t.running ?? Number.NaN) - started} ready +${(t.ready ?? Number.NaN) - started}`,
+              `  pod ${t.ip} created +${t.created - started} running +${(t.running ?? Number.NaN) - started} ready +${(t.ready ?? Number.NaN) - started}`,
             );
           }
         }
@@ -179,6 +199,11 @@ async function realRollouts(): Promise<RealResult> {
     return { runs, waves, lowerBoundMs, load: summary };
   } finally {
     pods.stop();
+    if (process.env.GANTRY_BENCH_VERBOSE) {
+      for (const l of cluster.logs) {
+        console.log(JSON.stringify(l));
+      }
+    }
     const left = await cluster.stop();
     if (left.length > 0) {
       console.error(`left behind: ${left.join('; ')}`);
@@ -235,6 +260,11 @@ async function main(): Promise<void> {
   const toRunning = mean(real.runs.flatMap((r) => r.toRunning));
   const toReady = mean(real.runs.flatMap((r) => r.toReady));
   const ratio = rollMs / real.lowerBoundMs;
+  const turnaround = mean(real.runs.flatMap((r) => (r.turnaround === undefined ? [] : [r.turnaround])));
+  const completionLag = mean(
+    real.runs.flatMap((r) => (r.completionLag === undefined ? [] : [r.completionLag])),
+  );
+  const model = real.waves * (toRunning + toReady) + completionLag;
   const figures: Figure[] = [
     { id: 'roll_ms', label: 'roll 10 replicas v1 ↔ v2 (median of 3)', value: rollMs, unit: 'ms', digits: 0 },
     {
@@ -263,6 +293,27 @@ async function main(): Promise<void> {
       id: 'to_ready',
       label: `new pod: running → Ready (mean; probe delay ${INITIAL_DELAY_S} s)`,
       value: toReady,
+      unit: 'ms',
+      digits: 0,
+    },
+    {
+      id: 'turnaround',
+      label: 'first Ready pod of wave 1 → first pod of wave 2 created (mean)',
+      value: turnaround,
+      unit: 'ms',
+      digits: 0,
+    },
+    {
+      id: 'completion_lag',
+      label: 'last new pod Ready → rollout complete (mean)',
+      value: completionLag,
+      unit: 'ms',
+      digits: 0,
+    },
+    {
+      id: 'model_ms',
+      label: 'model: W × (created → running + running → Ready) + completion lag',
+      value: model,
       unit: 'ms',
       digits: 0,
     },
@@ -308,7 +359,9 @@ async function main(): Promise<void> {
     `Load average (1 min): ${machine.loadAvg1.toFixed(2)} at the start; PSI at the start ${describePressure(machine.pressure)}, at the end ${describePressure(end)} — a shared 2-core machine.`,
   ];
   const analysis = [
-    `Rollouts took ${real.runs.map((r) => `${(r.ms / 1000).toFixed(2)} s`).join(', ')}; the median is ${ratio.toFixed(2)}× the ${real.lowerBoundMs / 1000} s bound, ${(overhead / 1000).toFixed(2)} s over it, i.e. about ${(overhead / real.waves / 1000).toFixed(2)} s per wave. Per new pod: ${toRunning.toFixed(0)} ms from creation to a running container (scheduling, network namespace and veth, overlay rootfs, runc create + start through the shim), then ${toReady.toFixed(0)} ms to Ready (the ${INITIAL_DELAY_S} s probe delay plus the probe and the status write). The rest per wave is the controllers' turnaround: Ready → ReplicaSet and Deployment status → next scale-up.`,
+    `Rollouts took ${real.runs.map((r) => `${(r.ms / 1000).toFixed(2)} s`).join(', ')}; the median is ${ratio.toFixed(2)}× the ${real.lowerBoundMs / 1000} s bound, ${(overhead / 1000).toFixed(2)} s over it, i.e. about ${(overhead / real.waves / 1000).toFixed(2)} s per wave. Per wave: ${toRunning.toFixed(0)} ms from a pod's creation to its running container (scheduling, network namespace and veth, overlay rootfs, runc create + start through the shim) — the largest share; ${(toReady - INITIAL_DELAY_S * 1000).toFixed(0)} ms from the ${INITIAL_DELAY_S} s probe delay to Ready (the probe, the status write, the watch); ${turnaround.toFixed(0)} ms from the first Ready pod to the next wave's first pod (ReplicaSet status → Deployment controller → ReplicaSet controller → pod create); and ${completionLag.toFixed(0)} ms at the end from the last Ready pod to the Deployment's complete status (plus up to 20 ms of polling).`,
+    `A model that adds the measured container start and probe-to-status time to the bound, W × (created → running + running → Ready) + completion lag = ${(model / 1000).toFixed(2)} s, accounts for ${((model / rollMs) * 100).toFixed(0)} % of the median; the rest is the controllers' turnaround between waves. Container start is what to shorten next (rootfs and netns set-up run per pod, one after the other inside the pod's worker).` +
+      " The first bench runs were much slower (up to 49 s): concurrent pod network set-ups could read the IPAM's last-reserved file while it was being rewritten (empty), restart at the CIDR's first address and hand out a just-released IP; the host's stale neighbour entry for that IP then black-holed the readiness probes for 10–45 s. Fixed in this change (atomic last-reserved write; neighbour entry flushed on pod network set-up).",
     `Load: ${formatSummary(real.load)}.`,
   ];
   const previous = (() => {

@@ -127,12 +127,14 @@ export interface RolloutCluster {
 export interface RolloutClusterOptions {
   /** Log messages to keep (besides warnings and errors). */
   readonly keepLogs?: readonly string[];
+  /** Level of the daemon's logger (default info). */
+  readonly logLevel?: string;
   readonly versions?: readonly string[];
   /** The kubelet's delay between a deleted pod leaving the service rules and SIGTERM. */
   readonly drainDelayMs?: number;
 }
 
-function recordingLogger(keep: ReadonlySet<string>, into: LogRecord[]): Logger {
+function recordingLogger(keep: ReadonlySet<string>, into: LogRecord[], level: string): Logger {
   let partial = '';
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -154,7 +156,7 @@ function recordingLogger(keep: ReadonlySet<string>, into: LogRecord[]): Logger {
       cb();
     },
   });
-  return pino({ level: 'info' }, sink);
+  return pino({ level }, sink);
 }
 
 async function importDemoImages(root: string, dir: string, versions: readonly string[]): Promise<void> {
@@ -186,7 +188,7 @@ export async function startRolloutCluster(opts: RolloutClusterOptions = {}): Pro
   const nodeName = `rollout-${tag}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'gantry-rollout-'));
   const logs: LogRecord[] = [];
-  const log = recordingLogger(new Set(opts.keepLogs ?? []), logs);
+  const log = recordingLogger(new Set(opts.keepLogs ?? []), logs, opts.logLevel ?? 'info');
   await importDemoImages(
     join(dataDir, 'agent', 'images'),
     join(dataDir, 'build'),
