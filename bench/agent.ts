@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Agent, agentPodLogSource, CLUSTER_POD_CIDR, startAgent } from '../src/agent/agent.js';
 import { buildHttpdImage } from '../src/agent/images/build-busybox-image.js';
@@ -37,6 +36,7 @@ import { type AgentProcess, spawnAgentProcess } from './lib/agent-process.js';
 import { type AgentBenchResults, agentAnalysis, agentFigures, agentNotes } from './lib/agent-report.js';
 import { StartTrace, TimedImages, TimedNetwork, TimedRuntime, timedClient } from './lib/agent-timing.js';
 import { bareRunc } from './lib/bare-runc.js';
+import { runIfMain, safeRead } from './lib/entry.js';
 import { REPO_ROOT, type ServerProcess, startServer } from './lib/gantry-server.js';
 import { describeMachine, describePressure, machineInfo, pressure, procMemory } from './lib/machine.js';
 import { PodTracker } from './lib/pod-tracker.js';
@@ -382,21 +382,4 @@ function leftovers(
   return out;
 }
 
-function safeRead(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e: unknown) => {
-    const err = e as Error;
-    process.stderr.write(`bench/agent failed: ${err?.stack ?? String(e)}\n`);
-    if (err?.cause) {
-      process.stderr.write(`caused by: ${String((err.cause as Error)?.stack ?? err.cause)}\n`);
-    }
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, 'bench/agent', main);

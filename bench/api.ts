@@ -11,7 +11,6 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resourceByPlural } from '../src/api/resources.js';
 import { HttpClient } from '../src/client/http.js';
@@ -32,6 +31,7 @@ import {
   registryCreatePath,
   storeCreatePath,
 } from './lib/create-paths.js';
+import { runIfMain, safeRead } from './lib/entry.js';
 import { REPO_ROOT, type ServerProcess, startServer } from './lib/gantry-server.js';
 import {
   describeMachine,
@@ -378,21 +378,4 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   }
 }
 
-function safeRead(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e: unknown) => {
-    const err = e as Error;
-    process.stderr.write(`bench/api failed: ${err?.stack ?? String(e)}\n`);
-    if (err?.cause) {
-      process.stderr.write(`caused by: ${String((err.cause as Error)?.stack ?? err.cause)}\n`);
-    }
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, 'bench/api', main);

@@ -1,28 +1,13 @@
 // Real git repositories for the promote tests: a bare "remote" (under a project root, so the same
 // repository is reachable over file:// and smart HTTP) seeded with a staging/production layout, and
 // a separate clone used to play "another engineer" (concurrent pushes, hand-made commits).
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-export const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-};
+import { GIT_ENV, git } from '../helpers/git.js';
 
-export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    env: GIT_ENV,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
-}
+export { GIT_ENV, git };
 
 export function deployment(name: string, image: string, replicas = 1, extra = ''): string {
   return `# ${name}: the web front end

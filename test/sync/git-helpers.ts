@@ -1,27 +1,12 @@
 // Real git for the sync tests: a bare "remote" repository in a temp dir, a working clone to
 // commit into, and a smart-HTTP server (git http-backend as CGI behind node's http server on
 // 127.0.0.1) with optional Basic auth. No mocks of git.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-};
+import { git } from '../helpers/git.js';
 
-export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    env: GIT_ENV,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
-}
+export { git };
 
 export interface TestRepo {
   /** The bare repository (served over file:// or HTTP). */
