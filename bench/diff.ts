@@ -8,21 +8,16 @@
 //   npm run bench:diff                 # build, run, write bench/RESULTS.md
 //   node dist/bench/diff.js --no-write # print only
 import { fork } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import jsonpatch from 'fast-json-patch';
 import { diffResources } from '../src/diff/index.js';
 import { diffInput } from './lib/diff-objects.js';
+import { previousRun, writeSection } from './lib/entry.js';
 import { describeMachine, describePressure, machineInfo, pressure, procMemory } from './lib/machine.js';
-import {
-  type Figure,
-  findSection,
-  previousFigures,
-  renderSection,
-  replaceSection,
-} from './lib/results-md.js';
+import { type Figure, renderSection } from './lib/results-md.js';
 import { nowMs } from './lib/stats.js';
 
 const SIZES = [1_000, 10_000, 50_000];
@@ -291,14 +286,7 @@ async function main(): Promise<void> {
     'Where the time goes (CPU profile of 10,000, written by hand from a run on 2026-11-22): the two deep copies (desired and live, skipping status, managedFields and bookkeeping annotations while copying) and the garbage collection they cause are about 35 %; Kubernetes defaulting of both sides about 10 %; the three-way pruning walk with list alignment, which is also the equality check, about 20 %; pairing by ResourceKey about 5 %. The last-applied annotation is parsed only when live has a field desired lacks (never for a resource in sync), and fast-json-patch builds a patch only for the resources that differ. Human diffs (our own sorted-key YAML emitter and a Myers line diff) cost little at 1 % changed.',
   ];
 
-  const previous = (() => {
-    try {
-      const section = findSection(readFileSync(RESULTS, 'utf8'), SECTION);
-      return section === undefined ? undefined : previousFigures(section);
-    } catch {
-      return undefined;
-    }
-  })();
+  const previous = previousRun(RESULTS, SECTION);
   const section = renderSection(
     {
       heading: SECTION,
@@ -315,13 +303,7 @@ async function main(): Promise<void> {
     console.log(section);
     return;
   }
-  let doc = '';
-  try {
-    doc = readFileSync(RESULTS, 'utf8');
-  } catch {
-    // first run
-  }
-  writeFileSync(RESULTS, replaceSection(doc, SECTION, section));
+  writeSection(RESULTS, SECTION, section);
   console.log(`wrote the "${SECTION}" section of ${RESULTS}`);
 }
 

@@ -15,7 +15,6 @@
 //   npm run bench:rollout                  # build, run (needs root: runc, netns, nftables), write RESULTS.md
 //   node dist/bench/rollout.js --no-write  # print only
 //   node dist/bench/rollout.js --planner-only
-import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,16 +23,11 @@ import { Informer } from '../src/client/informer.js';
 import { R } from '../src/client/resources.js';
 import { resolveFenceposts } from '../src/rollout/common/int-or-percent.js';
 import { planDeployment } from '../src/rollout/index.js';
+import { previousRun, writeSection } from './lib/entry.js';
 import { formatSummary, type LoadSummary, startLoad } from './lib/http-load.js';
 import { describeMachine, describePressure, machineInfo, pressure } from './lib/machine.js';
 import { plannerInput } from './lib/planner-fixture.js';
-import {
-  type Figure,
-  findSection,
-  previousFigures,
-  renderSection,
-  replaceSection,
-} from './lib/results-md.js';
+import { type Figure, renderSection } from './lib/results-md.js';
 import { startRolloutCluster, until, untilServes } from './lib/rollout-cluster.js';
 import {
   demoImage,
@@ -364,14 +358,7 @@ async function main(): Promise<void> {
       " The first bench runs were much slower (up to 49 s): concurrent pod network set-ups could read the IPAM's last-reserved file while it was being rewritten (empty), restart at the CIDR's first address and hand out a just-released IP; the host's stale neighbour entry for that IP then black-holed the readiness probes for 10–45 s. Fixed in this change (atomic last-reserved write; neighbour entry flushed on pod network set-up).",
     `Load: ${formatSummary(real.load)}.`,
   ];
-  const previous = (() => {
-    try {
-      const section = findSection(readFileSync(RESULTS, 'utf8'), SECTION);
-      return section === undefined ? undefined : previousFigures(section);
-    } catch {
-      return undefined;
-    }
-  })();
+  const previous = previousRun(RESULTS, SECTION);
   const section = renderSection(
     {
       heading: SECTION,
@@ -388,13 +375,7 @@ async function main(): Promise<void> {
   if (values['no-write']) {
     return;
   }
-  let doc = '';
-  try {
-    doc = readFileSync(RESULTS, 'utf8');
-  } catch {
-    // first run
-  }
-  writeFileSync(RESULTS, replaceSection(doc, SECTION, section));
+  writeSection(RESULTS, SECTION, section);
   console.log(`wrote the "${SECTION}" section of ${RESULTS}`);
 }
 

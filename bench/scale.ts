@@ -9,7 +9,7 @@
 //   npm run bench:scale                       # build, run, write bench/RESULTS.md
 //   node dist/bench/scale.js --stores sqlite --deployments 10 --no-write
 //   node dist/bench/scale.js --profile        # server under --cpu-prof: where its time goes
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,11 +18,11 @@ import { HttpClient } from '../src/client/http.js';
 import { R } from '../src/client/resources.js';
 import { observeBindings } from './lib/bind-observer.js';
 import { type CpuProfile, summarizeProfile } from './lib/cpu-profile.js';
+import { writeSection } from './lib/entry.js';
 import { type EtcdProcess, startEtcd } from './lib/etcd-process.js';
 import { REPO_ROOT, startServer } from './lib/gantry-server.js';
 import { type HollowNode, startHollowNode } from './lib/hollow-node.js';
 import { describeMachine, machineInfo, procCpuMs, procMemory } from './lib/machine.js';
-import { replaceSection } from './lib/results-md.js';
 import { renderScaleSection, type ScaleRun, type StoreKind } from './lib/scale-report.js';
 import { distribution, nowMs, runPool, sleep } from './lib/stats.js';
 
@@ -263,13 +263,7 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`\n${section}\n`);
   if (!args['no-write']) {
-    let doc = '';
-    try {
-      doc = readFileSync(RESULTS, 'utf8');
-    } catch {
-      // first run
-    }
-    writeFileSync(RESULTS, replaceSection(doc, SECTION, section));
+    writeSection(RESULTS, SECTION, section);
     log(`wrote the "${SECTION}" section of ${RESULTS}`);
   }
 }

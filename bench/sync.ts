@@ -9,20 +9,14 @@
 //
 //   npm run bench:sync                 # build, run, write bench/RESULTS.md
 //   node dist/bench/sync.js --no-write # print only
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AppState, AppTimeline } from './lib/app-timeline.js';
+import { previousRun, writeSection } from './lib/entry.js';
 import type { GitWorkspace } from './lib/git-workspace.js';
 import { type GitopsEnv, probeNodePort, REPO_ROOT, startGitopsEnv } from './lib/gitops-env.js';
 import { describeMachine, describePressure, machineInfo, pressure } from './lib/machine.js';
-import {
-  type Figure,
-  findSection,
-  previousFigures,
-  renderSection,
-  replaceSection,
-} from './lib/results-md.js';
+import { type Figure, renderSection } from './lib/results-md.js';
 import { type Distribution, distribution, sleep } from './lib/stats.js';
 
 const SECTION = 'GitOps sync';
@@ -289,14 +283,7 @@ async function main(): Promise<void> {
     `A rolling update of 3 replicas serves only the new version ${onlyNew.p50.toFixed(0)} ms (p50) after the push; the sync itself is done after ${rSynced.p50.toFixed(0)} ms, so the rest (${(onlyNew.p50 - rSynced.p50).toFixed(0)} ms) is the rollout: three surge steps (maxSurge 1, maxUnavailable 0), each a new pod started, its first readiness probe passed, and an old pod taken out of the Endpoints, which the service proxy follows.`,
   ];
 
-  const previous = (() => {
-    try {
-      const section = findSection(readFileSync(RESULTS, 'utf8'), SECTION);
-      return section === undefined ? undefined : previousFigures(section);
-    } catch {
-      return undefined;
-    }
-  })();
+  const previous = previousRun(RESULTS, SECTION);
   const section = renderSection(
     {
       heading: SECTION,
@@ -313,13 +300,7 @@ async function main(): Promise<void> {
     console.log(section);
     return;
   }
-  let doc = '';
-  try {
-    doc = readFileSync(RESULTS, 'utf8');
-  } catch {
-    // first run
-  }
-  writeFileSync(RESULTS, replaceSection(doc, SECTION, section));
+  writeSection(RESULTS, SECTION, section);
   console.log(`wrote the "${SECTION}" section of ${RESULTS}`);
 }
 

@@ -1,7 +1,8 @@
 // What every benchmark entry file needs around its main(): reading RESULTS.md when it exists, and
 // running main only when the file is executed (not imported), reporting failures with their cause.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { findSection, previousFigures, replaceSection } from './results-md.js';
 
 /** The file's text, or '' when it does not exist yet (first run). */
 export function safeRead(path: string): string {
@@ -25,4 +26,18 @@ export function runIfMain(moduleUrl: string, name: string, main: () => Promise<u
     }
     process.exitCode = 1;
   });
+}
+
+/** The figures a benchmark's section of RESULTS.md held after its previous run, if any. */
+export function previousRun(
+  results: string,
+  heading: string,
+): ReturnType<typeof previousFigures> | undefined {
+  const section = findSection(safeRead(results), heading);
+  return section === undefined ? undefined : previousFigures(section);
+}
+
+/** Replaces (or appends) one section of RESULTS.md, leaving the others as they are. */
+export function writeSection(results: string, heading: string, section: string): void {
+  writeFileSync(results, replaceSection(safeRead(results), heading, section));
 }
