@@ -353,59 +353,57 @@ describe('GitOps end to end with polling (gantry up, poll every 2 s)', () => {
 
   // retry: the revert is reliable, but whether the app's status is written as OutOfSync before the
   // same reconcile pass heals it is timing-dependent (seen failing ~1 run in 3) — see the closing note
-  it(
-    'self-heal: kubectl scale of a synced Deployment is reverted within one poll',
-    { retry: 2 },
-    async () => {
-      // start from a settled app: no sync operation still running (it would re-apply the
-      // Deployment as part of its own work, and that is not self-heal)
-      await prod.waitFor(
-        (s) => s.sync === 'Synced' && s.phase !== 'Running' && s.health === 'Healthy',
-        'Synced, Healthy, no operation running',
-        30_000,
-        prod.mark() - 1,
-      );
-      const before = await env.client.get(R.deployments, 'production', 'web');
-      expect(before.spec?.replicas).toBe(3);
-      const mark = prod.mark();
-      const scaledAt = performance.now();
-      await kubectl(env, '-n', 'production', 'scale', 'deployment/web', '--replicas=1');
-      const reverted = await until(
-        'replicas back at 3',
-        async () => {
-          const d: KObject = await env.client.get(R.deployments, 'production', 'web');
-          return d.spec?.replicas === 3 && d.metadata.generation !== before.metadata.generation
-            ? performance.now()
-            : undefined;
-        },
-        POLL_MS + SLACK_MS,
-      );
-      expect(reverted - scaledAt).toBeLessThanOrEqual(POLL_MS + SLACK_MS);
-      const trail = prod.since(mark);
-      expect(
-        trail.some((s) => s.sync === 'OutOfSync'),
-        trail.map(describeState).join(' → '),
-      ).toBe(true);
-      await prod.waitFor(
-        (s) => s.sync === 'Synced' && s.health === 'Healthy',
-        'Synced and Healthy again',
-        60_000,
-        mark,
-      );
-      const out = await kubectl(
-        env,
-        '-n',
-        'production',
-        'get',
-        'deployment',
-        'web',
-        '-o',
-        'jsonpath={.spec.replicas}',
-      );
-      expect(out.trim()).toBe('3');
-    },
-    90_000,
-  );
+  it('self-heal: kubectl scale of a synced Deployment is reverted within one poll', {
+    retry: 2,
+    timeout: 90_000,
+  }, async () => {
+    // start from a settled app: no sync operation still running (it would re-apply the
+    // Deployment as part of its own work, and that is not self-heal)
+    await prod.waitFor(
+      (s) => s.sync === 'Synced' && s.phase !== 'Running' && s.health === 'Healthy',
+      'Synced, Healthy, no operation running',
+      30_000,
+      prod.mark() - 1,
+    );
+    const before = await env.client.get(R.deployments, 'production', 'web');
+    expect(before.spec?.replicas).toBe(3);
+    const mark = prod.mark();
+    const scaledAt = performance.now();
+    await kubectl(env, '-n', 'production', 'scale', 'deployment/web', '--replicas=1');
+    const reverted = await until(
+      'replicas back at 3',
+      async () => {
+        const d: KObject = await env.client.get(R.deployments, 'production', 'web');
+        return d.spec?.replicas === 3 && d.metadata.generation !== before.metadata.generation
+          ? performance.now()
+          : undefined;
+      },
+      POLL_MS + SLACK_MS,
+    );
+    expect(reverted - scaledAt).toBeLessThanOrEqual(POLL_MS + SLACK_MS);
+    const trail = prod.since(mark);
+    expect(
+      trail.some((s) => s.sync === 'OutOfSync'),
+      trail.map(describeState).join(' → '),
+    ).toBe(true);
+    await prod.waitFor(
+      (s) => s.sync === 'Synced' && s.health === 'Healthy',
+      'Synced and Healthy again',
+      60_000,
+      mark,
+    );
+    const out = await kubectl(
+      env,
+      '-n',
+      'production',
+      'get',
+      'deployment',
+      'web',
+      '-o',
+      'jsonpath={.spec.replicas}',
+    );
+    expect(out.trim()).toBe('3');
+  });
 });
 
 describe('GitOps end to end with the webhook (poll every 120 s)', () => {
