@@ -2,13 +2,11 @@
 // Application by name; finding the kubeconfig and building the HTTP client from it.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { isApiError } from '../api/errors.js';
 import type { KObject } from '../api/types.js';
 import { HttpClient } from '../client/http.js';
-import { R } from '../client/resources.js';
 import type { Client } from '../client/types.js';
 import { readKubeconfig } from '../cluster/auth/index.js';
-import { APPLICATION_NAMESPACE } from '../sync/types.js';
+import { readApplication } from '../sync/app-actions.js';
 import type { Output } from './output.js';
 
 export interface AppCliContext {
@@ -26,15 +24,8 @@ export interface AppCliContext {
 export const nowOf = (ctx: AppCliContext): Date => (ctx.now ? ctx.now() : new Date());
 
 /** The Application, or an error users understand when it does not exist. */
-export async function getApp(ctx: AppCliContext, name: string): Promise<KObject> {
-  try {
-    return await ctx.client.get(R.applications, APPLICATION_NAMESPACE, name);
-  } catch (e) {
-    if (isApiError(e, 404)) {
-      throw new Error(`application '${name}' not found in namespace ${APPLICATION_NAMESPACE}`);
-    }
-    throw e;
-  }
+export function getApp(ctx: AppCliContext, name: string): Promise<KObject> {
+  return readApplication(ctx.client, name);
 }
 
 /** List items may come without apiVersion/kind; put them back for -o json|yaml. */

@@ -2,9 +2,8 @@
 // Application's `operation` field, honouring sync windows for manual syncs) and follow the
 // Application's status until the operation ends or the wanted sync/health state is reached.
 import type { KObject } from '../api/types.js';
-import { R } from '../client/resources.js';
-import { APPLICATION_NAMESPACE, isCompleted, type OperationState } from '../sync/types.js';
-import { evaluateSyncWindows, type SyncWindow } from '../sync/windows.js';
+import { requestSync } from '../sync/app-actions.js';
+import { isCompleted, type OperationState } from '../sync/types.js';
 import { type AppCliContext, getApp, nowOf } from './app-context.js';
 import { RESOURCE_HEADERS, renderOperation, resourceRows } from './app-view.js';
 import { humanDuration, parseTimeout, table } from './output.js';
@@ -24,26 +23,8 @@ function operationOf(app: KObject): OperationState | undefined {
 
 /** Requests a sync (sets the Application's `operation`); with `watch`, follows it to the end. */
 export async function appSync(ctx: AppCliContext, name: string, flags: SyncFlags = {}): Promise<number> {
-  const app = await getApp(ctx, name);
+  const app = await requestSync(ctx.client, name, flags, nowOf(ctx));
   const before = operationOf(app);
-  if (app.operation || before?.phase === 'Running') {
-    throw new Error(`another operation is already in progress for application '${name}'`);
-  }
-  const windows: SyncWindow[] = Array.isArray(app.spec?.syncWindows) ? app.spec.syncWindows : [];
-  const decision = evaluateSyncWindows(windows, app, nowOf(ctx), true);
-  if (!decision.allowed) {
-    throw new Error(`cannot sync application '${name}': blocked by ${decision.blockedBy}`);
-  }
-  const sync: Record<string, unknown> = {};
-  if (flags.revision) {
-    sync.revision = flags.revision;
-  }
-  if (flags.prune) {
-    sync.prune = true;
-  }
-  await ctx.client.patch(R.applications, APPLICATION_NAMESPACE, name, 'merge', {
-    operation: { sync, initiatedBy: { username: 'gantry-cli' } },
-  });
   ctx.out.write(
     `sync requested for application '${name}'${flags.revision ? ` at revision ${flags.revision}` : ''}\n`,
   );

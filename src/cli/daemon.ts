@@ -10,8 +10,9 @@ import { agentPodLogSource } from '../agent/kubelet/pod-log-source.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { type ControlPlane, startControlPlane } from '../cluster/control-plane.js';
 import { ApiEventRecorder } from '../cluster/events.js';
+import { requestRefreshOfRepos } from '../sync/app-actions.js';
 import { ApplicationController } from '../sync/reconcile.js';
-import { createWebhookHandler, GENERIC_WEBHOOK_PATH, WEBHOOK_PATH } from '../sync/webhook.js';
+import { createWebhookHandler, GENERIC_WEBHOOK_PATH, sameRepo, WEBHOOK_PATH } from '../sync/webhook.js';
 import { type DemoInfo, prepareDemo } from './demo.js';
 import { rootLogger } from './logger.js';
 
@@ -63,8 +64,8 @@ export interface Daemon {
 
 /**
  * The sync engine: the webhooks (mounted on every server) and the Application controller on its own
- * informers, run only while this server leads. A push that reaches a follower is left to the
- * leader's next poll.
+ * informers, run only while this server leads. A push that reaches a follower becomes a refresh
+ * annotation on the Applications it concerns, which the leader acts on at once.
  */
 function startSync(cp: ControlPlane, flags: DaemonFlags, log: Logger): void {
   let current: ApplicationController | undefined;
@@ -74,7 +75,13 @@ function startSync(cp: ControlPlane, flags: DaemonFlags, log: Logger): void {
       if (current) {
         return current.onPush(e);
       }
-      log.info('push received while not leading: the leader picks it up on its next poll');
+      // a standby server passes the push on through the Applications the leader watches
+      return requestRefreshOfRepos(cp.client, e.repoURLs, sameRepo).then((names) => {
+        log.info(
+          { apps: names },
+          'push received while not leading: refresh requested through the Applications',
+        );
+      });
     },
     logger: log.child({ component: 'webhook' }),
   });

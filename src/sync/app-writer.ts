@@ -7,6 +7,7 @@ import type { KObject } from '../api/types.js';
 import { objectKey } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import type { Client } from '../client/types.js';
+import { REFRESH_ANNOTATION } from './app-actions.js';
 import { statusChanged } from './status.js';
 import type { ApplicationStatus } from './types.js';
 
@@ -55,6 +56,24 @@ export class AppWriter {
       { subresource: 'status' },
     );
     this.written.set(objectKey(app), updated);
+  }
+
+  /** Removes the refresh annotation once the refresh it asked for is under way. */
+  async clearRefresh(app: KObject): Promise<void> {
+    try {
+      const updated = await this.client.patch(
+        R.applications,
+        app.metadata.namespace,
+        app.metadata.name ?? '',
+        'merge',
+        { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } },
+      );
+      this.written.set(objectKey(app), updated);
+    } catch (e) {
+      if (!isApiError(e, 404)) {
+        throw e;
+      }
+    }
   }
 
   /** Removes the `operation` a finished sync answered (Argo CD does the same). */

@@ -21,6 +21,7 @@ import type { Client } from '../client/types.js';
 import { WorkQueue } from '../client/workqueue.js';
 import type { EventRecorder } from '../cluster/events.js';
 import { diffResources } from '../diff/index.js';
+import { REFRESH_ANNOTATION } from './app-actions.js';
 import { AppWriter } from './app-writer.js';
 import { ensureNamespace } from './apply.js';
 import { decideSync, type StartInput, sourceOf } from './auto-sync.js';
@@ -177,6 +178,12 @@ export class ApplicationController implements Reconciler {
     status.conditions = setCondition(status.conditions, 'InvalidSpecError', undefined, now);
     const destNs: string | undefined = app.spec?.destination?.namespace || undefined;
     const comparedTo = { source, destination: app.spec?.destination ?? {} };
+
+    // A refresh asked for through the Application (dashboard, CLI, a webhook on a standby server).
+    if (app.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined) {
+      this.revisions.requestRefresh(key);
+      await this.writer.clearRefresh(app);
+    }
 
     // 1. Which commit: ls-remote once per poll (or on refresh), fetch only when it moved.
     const rev = await this.revisions.resolve(key, app, source, now);
