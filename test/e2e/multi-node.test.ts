@@ -219,6 +219,44 @@ spec:
   ports: [{ name: http, port: 80, targetPort: http }]
 `;
 
+/** A Deployment pinned to h2 and its Service on port 8080 (targetPort 80). */
+const ONLY_ON_H2 = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: mnb
+  namespace: default
+spec:
+  replicas: 1
+  selector:
+    matchLabels: { app: mnb }
+  template:
+    metadata:
+      labels: { app: mnb }
+    spec:
+      terminationGracePeriodSeconds: 2
+      nodeSelector: { kubernetes.io/hostname: h2 }
+      containers:
+        - name: web
+          image: ${IMAGE}
+          imagePullPolicy: Never
+          command: ['sh', '-c', 'hostname > /www/index.html && exec httpd -f -p 80 -h /www']
+          ports: [{ name: http, containerPort: 80 }]
+          readinessProbe:
+            httpGet: { path: /, port: http }
+            periodSeconds: 1
+          resources:
+            requests: { cpu: 50m, memory: 16Mi }
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: mnb
+  namespace: default
+spec:
+  selector: { app: mnb }
+  ports: [{ name: http, port: 8080, targetPort: http }]
+`;
+
 beforeAll(async () => {
   work = tempDir('multinode');
   // the test hosts: netns + veth onto a bridge on the machine
@@ -438,6 +476,78 @@ describe('several nodes with a routed pod network', () => {
     }
   }, 240_000);
 
+  it('a Service whose only pod runs on h2 is reachable by its DNS name from a pod on h1 and by its ClusterIP from host h1', async () => {
+    await kubectlIn(ONLY_ON_H2, 'apply', '-f', '-');
+    try {
+      const backend = await until('the mnb pod Ready on h2', 120_000, async () => {
+        const list = JSON.parse(
+          await kubectl('get', 'pods', '-n', 'default', '-l', 'app=mnb', '-o', 'json'),
+        ) as { items: any[] };
+        const ready = list.items.filter(
+          (p) =>
+            !p.metadata.deletionTimestamp &&
+            (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'),
+        );
+        return ready.length === 1
+          ? (ready[0] as { metadata: { name: string }; spec: { nodeName: string } })
+          : undefined;
+      });
+      expect(backend.spec.nodeName).toBe('h2');
+      // a client pod on h1: one of mnweb's, exec'd into with runc (its netns, mounts and resolv.conf)
+      const client = (await pods()).find((p) => p.node === 'h1' && p.ready && !p.deleting);
+      expect(client, 'an mnweb pod on h1').toBeDefined();
+      const uid = (
+        await kubectl('get', 'pod', '-n', 'default', client!.name, '-o', 'jsonpath={.metadata.uid}')
+      ).trim();
+      const cid = (await runcIds(h1.runcRoot)).find((id) => id.startsWith(`${uid}-web-`));
+      expect(cid, `a runc container of pod ${client!.name} on h1`).toBeDefined();
+      const inPod = (...cmd: string[]) => sh('runc', ['--root', h1.runcRoot, 'exec', cid!, ...cmd]);
+      // the pod's resolver is h1's cluster DNS, which answers for Services of every node
+      const resolv = await inPod('cat', '/etc/resolv.conf');
+      expect(resolv).toMatch(/^nameserver \d+\.\d+\.\d+\.\d+$/m);
+      expect(resolv).toMatch(/^search default\.svc\.cluster\.local /m);
+      const clusterIP = (
+        await kubectl('get', 'svc', '-n', 'default', 'mnb', '-o', 'jsonpath={.spec.clusterIP}')
+      ).trim();
+      expect(clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      // busybox nslookup (its own resolver) from the pod: the name is the ClusterIP
+      const answer = new RegExp(`Address:\\s+${clusterIP.replaceAll('.', '\\.')}\\b`);
+      const looked = await until('nslookup of the Service from a pod on h1', 30_000, async () => {
+        const out = await inPod('nslookup', 'mnb.default.svc.cluster.local');
+        return answer.test(out) ? out : undefined;
+      });
+      expect(looked).toMatch(answer);
+      // an HTTP GET by name with busybox nc (libc's resolver, the pod's search path for the short
+      // name); busybox wget is not used: the static Debian build crashes in its address lookup.
+      // The Service's endpoint follows the pod's readiness within a second or so: retry briefly.
+      const getByName = async (host: string) => {
+        const out = await inPod('sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${host} 8080`);
+        return /\r?\n\r?\n([\s\S]*)$/.exec(out)?.[1]?.trim() ?? '';
+      };
+      for (const host of ['mnb.default.svc.cluster.local', 'mnb']) {
+        const body = await until(`http://${host}:8080/ from a pod on h1`, 30_000, async () => {
+          const b = await getByName(host);
+          return b === '' ? undefined : b;
+        });
+        expect(body).toBe(backend.metadata.name);
+      }
+      // the ClusterIP from host h1's own network namespace (not a pod): the service proxy on h1
+      const viaIP = await until('the ClusterIP from host h1', 30_000, async () =>
+        (await inHost(h1, 'curl', '-sS', '-m', '3', `http://${clusterIP}:8080/`)).trim(),
+      );
+      expect(viaIP).toBe(backend.metadata.name);
+      // a name that is no Service does not resolve (NXDOMAIN), rather than reaching something else
+      await expect(getByName('nosuch.default.svc.cluster.local')).rejects.toThrow();
+    } finally {
+      await kubectl('delete', 'deployment,service', '-n', 'default', 'mnb', '--wait=false').catch(() => '');
+      await until('the mnb pod gone', 90_000, async () =>
+        (await kubectl('get', 'pods', '-n', 'default', '-l', 'app=mnb', '-o', 'name')).trim() === ''
+          ? true
+          : undefined,
+      );
+    }
+  }, 240_000);
+
   it('when agent h2 dies, the node goes NotReady and its pods are recreated on h1', async () => {
     const before = (await pods()).filter((p) => p.node === 'h2').map((p) => p.name);
     expect(before.length).toBeGreaterThan(0);
@@ -456,14 +566,42 @@ describe('several nodes with a routed pod network', () => {
     }
   }, 240_000);
 
-  it('a returning h2 removes the containers of pods it no longer owns; deleting the Deployment empties both nodes', async () => {
+  it('a returning h2 removes the containers, netns and mounts of pods it no longer owns; deleting the Deployment empties both nodes', async () => {
+    // the SIGKILLed agent left its pods' containers, network namespaces and rootfs mounts behind
+    const podNetnsOf = async (h: Host) =>
+      (await sh('ip', ['netns', 'list']))
+        .split('\n')
+        .map((l) => l.split(' ')[0] ?? '')
+        .filter((n) => n.startsWith(h.podNetnsPrefix));
+    const mountsOf = (h: Host) =>
+      readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .map((l) => l.split(' ')[4] ?? '')
+        .filter((m) => m.startsWith(`${h.dataDir}/`));
+    expect((await runcIds(h2.runcRoot)).length).toBeGreaterThan(0);
+    expect((await podNetnsOf(h2)).length).toBeGreaterThan(0);
+    // none of those pods is h2's any more: they were evicted and recreated on h1
+    expect((await pods()).filter((p) => p.node === 'h2')).toEqual([]);
+
     await startAgentIn(h2);
-    await until('h2 Ready again', 60_000, async () =>
-      /^h2\s+Ready/m.test(await kubectl('get', 'nodes')) ? true : undefined,
+    const wide = await until('both nodes Ready with their InternalIP again', 60_000, async () => {
+      const out = await kubectl('get', 'nodes', '-o', 'wide');
+      return hosts.every((h) =>
+        new RegExp(`^${h.name}\\s+Ready\\s+.*\\s${h.ip.replaceAll('.', '\\.')}\\s`, 'm').test(out),
+      )
+        ? out
+        : undefined;
+    });
+    expect(wide).toMatch(/INTERNAL-IP/);
+    await until('no containers, pod netns or rootfs mounts left on h2', 90_000, async () =>
+      (await runcIds(h2.runcRoot)).length === 0 &&
+      (await podNetnsOf(h2)).length === 0 &&
+      mountsOf(h2).length === 0
+        ? true
+        : undefined,
     );
-    await until('no containers left on h2', 90_000, async () =>
-      (await runcIds(h2.runcRoot)).length === 0 ? true : undefined,
-    );
+    // h1's pods were not touched by h2's cleanup
+    expect(await readyPods(4)).toBeDefined();
     await kubectl('delete', 'deployment', '-n', 'default', 'mnweb');
     await until('no pods', 90_000, async () => ((await pods()).length === 0 ? true : undefined));
     await until('no containers on either node', 60_000, async () =>

@@ -12,6 +12,10 @@ export interface TestEtcd {
   readonly endpoints: string[];
   /** Kills member i (SIGKILL: no graceful leave), resolving once the process is gone. */
   kill(i: number): Promise<void>;
+  /** Starts a killed member i again on its data dir and ports; resolves once it is healthy. */
+  restart(i: number): Promise<void>;
+  /** Index of the member that leads the raft group now (asks each live member's /v3 status). */
+  leader(): Promise<number>;
   /** Kills every member still running and removes the data dirs. */
   stop(): Promise<void>;
 }
@@ -70,7 +74,8 @@ export async function startEtcd(opts: { members?: 1 | 3 } = {}): Promise<TestEtc
   }
   const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
   const token = `gantry-test-${process.pid}-${Date.now()}`;
-  for (const m of members) {
+  // a member restarted on its data dir rejoins with what it stored; the initial-cluster flags are ignored then
+  const spawnMember = (m: Member) => {
     const proc = spawn(
       'etcd',
       [
@@ -112,6 +117,9 @@ export async function startEtcd(opts: { members?: 1 | 3 } = {}): Promise<TestEtc
     proc.stdout?.on('data', append);
     proc.stderr?.on('data', append);
     m.proc = proc;
+  };
+  for (const m of members) {
+    spawnMember(m);
   }
   const stop = async () => {
     for (const m of members) {
@@ -138,6 +146,39 @@ export async function startEtcd(opts: { members?: 1 | 3 } = {}): Promise<TestEtc
       }
       m.proc.kill('SIGKILL');
       await exited(m.proc);
+    },
+    async restart(i: number) {
+      const m = members[i];
+      if (m === undefined) {
+        throw new Error(`no etcd member ${i}`);
+      }
+      if (m.proc && m.proc.exitCode === null && m.proc.signalCode === null) {
+        throw new Error(`etcd member ${i} is still running`);
+      }
+      spawnMember(m);
+      await waitHealthy(m, Date.now() + 30_000);
+    },
+    async leader() {
+      for (const [i, m] of members.entries()) {
+        if (!m.proc || m.proc.exitCode !== null || m.proc.signalCode !== null) {
+          continue;
+        }
+        try {
+          // the gRPC gateway: Maintenance.Status names the member and the leader it follows
+          const res = await fetch(`${m.clientUrl}/v3/maintenance/status`, {
+            method: 'POST',
+            body: '{}',
+            signal: AbortSignal.timeout(1000),
+          });
+          const st = (await res.json()) as { leader?: string; header?: { member_id?: string } };
+          if (st.leader !== undefined && st.leader !== '0' && st.leader === st.header?.member_id) {
+            return i;
+          }
+        } catch {
+          // member unreachable: not the leader
+        }
+      }
+      throw new Error('no etcd member leads now');
     },
     stop,
   };
