@@ -16,6 +16,8 @@ export interface AppCliContext {
   readonly now?: () => Date;
   /** How often `sync --watch` and `wait` re-read the Application (default 500 ms). */
   readonly pollMs?: number;
+  /** Live views restore the cursor on Ctrl-C (the CLI sets it; tests do not). */
+  readonly handleSignals?: boolean;
   /** Repository cache for `app diff` (default `~/.gantry/cache`). */
   readonly cacheDir?: string;
 }
@@ -60,4 +62,19 @@ export async function clientFromKubeconfig(path: string): Promise<HttpClient> {
     throw new Error(`${path}: the current user has no token`);
   }
   return new HttpClient({ server: kc.servers, token: kc.token, caPem: kc.caPem, userAgent: 'gantry-cli' });
+}
+
+/** Where the real process prints: stdout (with its TTY-ness and width) and stderr. */
+export function stdio(): { out: Output; err: Output } {
+  const stdout = process.stdout;
+  return {
+    out: {
+      write: (s) => void stdout.write(s),
+      isTTY: stdout.isTTY === true,
+      get columns() {
+        return stdout.columns;
+      },
+    },
+    err: { write: (s) => void process.stderr.write(s) },
+  };
 }

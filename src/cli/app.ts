@@ -19,9 +19,11 @@ import {
   describeError,
   getApp,
   nowOf,
+  stdio,
   withKind,
 } from './app-context.js';
 import { diffApplication } from './app-diff.js';
+import { refreshApp } from './app-refresh.js';
 import { appSync, appWait, type SyncFlags, type WaitFlags } from './app-sync.js';
 import { IN_CLUSTER, renderApp, renderHistory, renderList } from './app-view.js';
 import { parseOutputFormat, toJson, toYamlText } from './output.js';
@@ -52,13 +54,23 @@ export async function appList(ctx: AppCliContext, opts: { output?: string } = {}
   return 0;
 }
 
-export async function appGet(
-  ctx: AppCliContext,
-  name: string,
-  opts: { output?: string } = {},
-): Promise<number> {
+export interface GetFlags {
+  readonly output?: string;
+  /** Ask the sync engine to compare with git again first, and wait for it. */
+  readonly refresh?: boolean;
+  /** The same, also re-reading the repository (no cached manifests). */
+  readonly hardRefresh?: boolean;
+  /** How long --refresh waits (default 1m). */
+  readonly timeout?: string;
+}
+
+export async function appGet(ctx: AppCliContext, name: string, opts: GetFlags = {}): Promise<number> {
   const format = parseOutputFormat(opts.output, ['table', 'wide', 'json', 'yaml']);
-  const app = withKind(await getApp(ctx, name));
+  const app = withKind(
+    opts.refresh || opts.hardRefresh
+      ? await refreshApp(ctx, name, { hard: opts.hardRefresh === true, timeout: opts.timeout })
+      : await getApp(ctx, name),
+  );
   if (format === 'json') {
     ctx.out.write(toJson(app));
   } else if (format === 'yaml') {
@@ -73,16 +85,29 @@ export async function appGet(
 export async function appDiff(
   ctx: AppCliContext,
   name: string,
-  opts: { revision?: string } = {},
+  opts: { revision?: string; output?: string } = {},
 ): Promise<number> {
   try {
+    const format = parseOutputFormat(opts.output, ['table', 'json', 'yaml']);
     const app = await getApp(ctx, name);
     const d = await diffApplication(ctx.client, app, {
       revision: opts.revision,
       cacheDir: ctx.cacheDir ?? join(homedir(), '.gantry', 'cache'),
-      color: ctx.out.isTTY === true,
+      color: ctx.out.isTTY === true && format === 'table',
     });
-    ctx.out.write(d.text);
+    if (format === 'table') {
+      ctx.out.write(d.text);
+    } else {
+      // the dashboard's shape: the text and each differing resource with its own diff
+      const doc = {
+        revision: d.revision,
+        text: d.text,
+        resources: d.results
+          .filter((r) => r.diff !== '' || r.status !== 'Synced')
+          .map((r) => ({ ...r.key, status: r.status, diff: r.diff, ...(r.error ? { error: r.error } : {}) })),
+      };
+      ctx.out.write(format === 'json' ? toJson(doc) : toYamlText(doc));
+    }
     return d.text === '' ? 0 : 1;
   } catch (e) {
     ctx.err.write(`gantry app diff: ${describeError(e)}\n`);
@@ -236,12 +261,7 @@ function runWith(cmd: Command, fn: Runner): Promise<void> {
     let client: HttpClient | undefined;
     try {
       client = await clientFromKubeconfig(opts.kubeconfig ?? defaultKubeconfigPath());
-      const stdout = process.stdout;
-      process.exitCode = await fn({
-        client,
-        out: { write: (s) => void stdout.write(s), isTTY: stdout.isTTY === true },
-        err: { write: (s) => void process.stderr.write(s) },
-      });
+      process.exitCode = await fn({ client, ...stdio(), handleSignals: true });
     } catch (e) {
       process.stderr.write(`gantry app ${cmd.name()}: ${describeError(e)}\n`);
       process.exitCode = 1;
@@ -268,14 +288,16 @@ export function registerAppCommands(program: Command): void {
     .command('get <name>')
     .description('show an application: status, sync window, resources, last failed operation')
     .option('-o, --output <format>', 'json | yaml | wide')
-    .action((name: string, o: { output?: string }, cmd: Command) =>
-      runWith(cmd, (ctx) => appGet(ctx, name, o)),
-    );
+    .option('--refresh', 'compare with git again first (and wait for it)')
+    .option('--hard-refresh', 'the same, re-reading the repository')
+    .option('--timeout <duration>', 'how long --refresh waits', '1m')
+    .action((name: string, o: GetFlags, cmd: Command) => runWith(cmd, (ctx) => appGet(ctx, name, o)));
   app
     .command('diff <name>')
     .description('diff git against the cluster (exit code 1 when they differ)')
     .option('--revision <rev>', 'compare with this revision instead of the target revision')
-    .action((name: string, o: { revision?: string }, cmd: Command) =>
+    .option('-o, --output <format>', 'json | yaml')
+    .action((name: string, o: { revision?: string; output?: string }, cmd: Command) =>
       runWith(cmd, (ctx) => appDiff(ctx, name, o)),
     );
   app
@@ -283,8 +305,9 @@ export function registerAppCommands(program: Command): void {
     .description('sync an application now')
     .option('--prune', 'delete resources that are no longer in git')
     .option('--revision <rev>', 'sync this revision instead of the target revision')
-    .option('--watch', 'follow the operation until it finishes')
+    .option('--watch', 'show the operation live until it ends and the application is no longer Progressing')
     .option('--timeout <duration>', 'with --watch, give up after this long (e.g. 5m)')
+    .option('-o, --output <format>', 'with --watch, print the application at the end as json | yaml')
     .action((name: string, o: SyncFlags, cmd: Command) => runWith(cmd, (ctx) => appSync(ctx, name, o)));
   app
     .command('history <name>')
@@ -298,6 +321,8 @@ export function registerAppCommands(program: Command): void {
     .description('wait until the application is synced and healthy (exit code 1 on timeout)')
     .option('--health', 'wait for health only')
     .option('--sync', 'wait for sync only')
+    .option('--operation', 'wait for the running operation to finish')
+    .option('-o, --output <format>', 'print the application at the end as json | yaml')
     .option('--timeout <duration>', 'give up after this long', '5m')
     .action((name: string, o: WaitFlags, cmd: Command) => runWith(cmd, (ctx) => appWait(ctx, name, o)));
   app

@@ -13,6 +13,7 @@ import { ApiEventRecorder } from '../cluster/events.js';
 import { requestRefreshOfRepos } from '../sync/app-actions.js';
 import { ApplicationController } from '../sync/reconcile.js';
 import { createWebhookHandler, GENERIC_WEBHOOK_PATH, sameRepo, WEBHOOK_PATH } from '../sync/webhook.js';
+import { mountDashboard } from '../ui/server.js';
 import { type DemoInfo, prepareDemo } from './demo.js';
 import { rootLogger } from './logger.js';
 
@@ -138,6 +139,7 @@ export async function startDaemon(
         : false,
   });
   startSync(cp, flags, log);
+  mountDashboard(cp, { dataDir, logger: log });
   let agent: Agent | undefined;
   let demo: DemoInfo | undefined;
   try {
@@ -198,6 +200,8 @@ export async function runDaemon(mode: 'server' | 'up', flags: UpFlags): Promise<
   out.write(`gantry ${mode}: API server at ${d.cp.url}\n`);
   out.write(`kubeconfig: ${d.cp.kubeconfigPath}\n`);
   out.write(`  export KUBECONFIG=${d.cp.kubeconfigPath}; kubectl get nodes\n`);
+  // the token travels in the fragment: a browser never sends it to a server or a log
+  out.write(`dashboard: ${d.cp.url}/ui/#token=${d.cp.adminToken}\n`);
   if (mode === 'server') {
     out.write(
       `join a node: gantry agent --join ${d.cp.url} --ca-file ${join(resolve(flags.dataDir), 'pki', 'ca.crt')} --token "$(gantry token create --data-dir ${resolve(flags.dataDir)})"\n`,

@@ -34,6 +34,14 @@ function millis(v: string): number {
   return n;
 }
 
+function pollMs(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 100) {
+    throw new InvalidArgumentError(`"${v}" is not a poll interval in ms (an integer >= 100)`);
+  }
+  return n;
+}
+
 function defaultDataDir(): string {
   return process.env.GANTRY_DATA_DIR ?? join(homedir(), '.gantry');
 }
@@ -59,7 +67,7 @@ for (const mode of ['server', 'up'] as const) {
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--store <spec>', 'memory | sqlite:PATH | etcd:URL[,URL…] (default sqlite in the data dir)')
     .option('--tls-san <host>', 'extra name or IP for the server certificate (repeatable)', collect, [])
-    .option('--poll-ms <ms>', 'how often each Application checks its repository', port, 15_000)
+    .option('--poll-ms <ms>', 'how often each Application checks its repository', pollMs, 15_000)
     .option('--webhook-secret <secret>', 'HMAC secret of /api/webhook (default $GANTRY_WEBHOOK_SECRET)')
     .option(
       '--leader-elect',
@@ -221,12 +229,21 @@ const groups: Record<string, () => Promise<(p: Command) => void>> = {
   rollback: async () => (await import('./promote.js')).registerPromoteCommands,
   rollout: async () => (await import('./rollout.js')).registerRolloutCommands,
   store: async () => (await import('./store.js')).registerStoreCommands,
+  get: async () => (await import('./kube-commands.js')).registerKubeCommands,
+  logs: async () => (await import('./kube-commands.js')).registerKubeCommands,
+  completion: async () => (await import('./completion.js')).registerCompletionCommands,
+  __complete: async () => (await import('./completion.js')).registerCompletionCommands,
 };
 const sub = process.argv[2];
+// completion walks the whole command tree, so it loads every group
 const wanted =
-  sub !== undefined && sub in groups
+  sub !== undefined && sub in groups && sub !== 'completion' && sub !== '__complete'
     ? [groups[sub]!]
-    : sub === undefined || sub.startsWith('-') || sub === 'help'
+    : sub === undefined ||
+        sub.startsWith('-') ||
+        sub === 'help' ||
+        sub === 'completion' ||
+        sub === '__complete'
       ? Object.values(groups)
       : [];
 const registered = new Set<(p: Command) => void>();
@@ -241,8 +258,16 @@ for (const load of wanted) {
 program
   .command('version')
   .description('print the version')
-  .action(() => {
-    process.stdout.write(`gantry ${GANTRY_VERSION}\n`);
+  .option('-o, --output <format>', 'json | yaml')
+  .action(async (o: { output?: string }) => {
+    const { parseOutputFormat, toJson, toYamlText } = await import('./output.js');
+    const format = parseOutputFormat(o.output, ['table', 'json', 'yaml']);
+    const doc = {
+      clientVersion: { gitVersion: GANTRY_VERSION, platform: `${process.platform}/${process.arch}` },
+    };
+    process.stdout.write(
+      format === 'json' ? toJson(doc) : format === 'yaml' ? toYamlText(doc) : `gantry ${GANTRY_VERSION}\n`,
+    );
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -8,6 +8,8 @@ export type OutputFormat = 'json' | 'yaml' | 'wide' | 'name' | 'table';
 export interface Output {
   write(text: string): void;
   readonly isTTY?: boolean;
+  /** Terminal width, when known (live views cut lines to it so redraws stay in place). */
+  readonly columns?: number;
 }
 
 /** Columns separated by at least two spaces; the last column is not padded. */

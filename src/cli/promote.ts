@@ -6,21 +6,16 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { KObject } from '../api/types.js';
 import { R } from '../client/resources.js';
 import type { Client } from '../client/types.js';
-import {
-  applicationName,
-  findApplication,
-  knownEnvironments,
-  previousSyncedRevision,
-  sourceOf,
-} from '../promote/environments.js';
+import { applicationName, findApplication, sourceOf } from '../promote/environments.js';
 import { isPromoteError, PromoteError } from '../promote/errors.js';
 import { parseGitHubRemote, resolveGitHubToken } from '../promote/github.js';
 import { renderPlan } from '../promote/plan.js';
 import { promote } from '../promote/promote.js';
-import { rollback } from '../promote/rollback.js';
+import { type RollbackResult, rollback } from '../promote/rollback.js';
+import { recordPromotion } from '../sync/app-promotion.js';
+import { rollbackApplication } from '../sync/app-rollback.js';
 import { clientFromKubeconfig, defaultKubeconfigPath, describeError } from './app.js';
 import type { Output } from './output.js';
 
@@ -107,6 +102,15 @@ export async function runPromote(ctx: PromoteCliContext, app: string, f: Promote
         ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
       },
     );
+    if (ctx.client && !f.dryRun) {
+      await recordPromotion(ctx.client, {
+        app,
+        from: f.from,
+        to: f.to,
+        result: res,
+        component: 'gantry-cli',
+      });
+    }
     const rd = res.source.readiness;
     ctx.out.write(
       `Promoting ${app}: ${f.from} -> ${f.to} (source revision ${res.sourceRevision.slice(0, 7)}` +
@@ -147,80 +151,44 @@ export async function runPromote(ctx: PromoteCliContext, app: string, f: Promote
   }
 }
 
-/** The Application a rollback works on: `<app>-<env>`, APP itself, or the app's only one. */
-async function rollbackApplication(client: Client, app: string, env?: string): Promise<KObject> {
-  if (env) {
-    const a = await findApplication(client, app, env);
-    if (!a) {
-      const known = await knownEnvironments(client, app);
-      throw new PromoteError(
-        'UnknownEnvironment',
-        `no Application ${applicationName(app, env)} in namespace gantry${known.length > 0 ? `; environments of ${app}: ${known.join(', ')}` : ''}`,
-      );
-    }
-    return a;
-  }
-  try {
-    return await client.get(R.applications, 'gantry', app);
-  } catch {
-    // not an Application name: look for <app>-<env>
-  }
-  const known = await knownEnvironments(client, app);
-  if (known.length === 1 && known[0]) {
-    const a = await findApplication(client, app, known[0]);
-    if (a) {
-      return a;
-    }
-  }
-  throw new PromoteError(
-    known.length === 0 ? 'UnknownApp' : 'UnknownEnvironment',
-    known.length === 0
-      ? `unknown app '${app}': no Application ${app} or ${app}-<env> in namespace gantry`
-      : `app '${app}' has several environments (${known.join(', ')}): pass --env ENV`,
-  );
-}
-
 export async function runRollback(ctx: PromoteCliContext, app: string, f: RollbackFlags): Promise<number> {
   try {
-    let repo = f.repo;
-    let path: string | undefined;
-    let toRevision = f.to;
-    let revision = f.revision;
+    let res: RollbackResult;
     let appName = f.env ? applicationName(app, f.env) : app;
     if (ctx.client && !(f.repo && f.to)) {
-      const a = await rollbackApplication(ctx.client, app, f.env);
-      appName = a.metadata.name ?? appName;
-      const s = sourceOf(a);
-      repo ??= s.repoURL;
-      path = f.repo ? undefined : s.path;
-      revision ??= s.targetRevision && s.targetRevision !== 'HEAD' ? s.targetRevision : undefined;
-      toRevision ??= previousSyncedRevision(a);
-      if (!toRevision) {
+      const r = await rollbackApplication(ctx.client, {
+        app,
+        ...(f.env ? { env: f.env } : {}),
+        ...(f.to ? { to: f.to } : {}),
+        ...(f.repo ? { repo: f.repo } : {}),
+        ...(f.path !== undefined ? { root: f.path } : {}),
+        ...(f.revision ? { revision: f.revision } : {}),
+        dryRun: f.dryRun === true,
+        tmpRoot: tmpRootOf(ctx),
+        component: 'gantry-cli',
+      });
+      res = r;
+      appName = r.application;
+    } else {
+      if (!f.repo || !f.to || !f.env) {
         throw new PromoteError(
-          'UnknownRevision',
-          `Application ${appName} has no earlier successful sync in its history: pass --to REVISION`,
+          'UnknownApp',
+          'no cluster reachable (or no Application): pass --repo URL, --env ENV and --to REVISION (and --path ROOT for the layout)',
         );
       }
-    }
-    if (!repo || !toRevision || (path === undefined && !f.env)) {
-      throw new PromoteError(
-        'UnknownApp',
-        'no cluster reachable (or no Application): pass --repo URL, --env ENV and --to REVISION (and --path ROOT for the layout)',
+      res = await rollback(
+        {
+          repo: f.repo,
+          app,
+          toRevision: f.to,
+          env: f.env,
+          ...(f.path !== undefined ? { root: f.path } : {}),
+          ...(f.revision ? { revision: f.revision } : {}),
+          dryRun: f.dryRun === true,
+        },
+        { tmpRoot: tmpRootOf(ctx) },
       );
     }
-    const res = await rollback(
-      {
-        repo,
-        app,
-        toRevision,
-        ...(path !== undefined
-          ? { path }
-          : { env: f.env, ...(f.path !== undefined ? { root: f.path } : {}) }),
-        ...(revision ? { revision } : {}),
-        dryRun: f.dryRun === true,
-      },
-      { tmpRoot: tmpRootOf(ctx) },
-    );
     ctx.out.write(
       `Rolling back ${appName} (${res.path || '.'}) to ${res.toRevision.slice(0, 7)} by reverting:\n`,
     );

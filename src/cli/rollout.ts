@@ -2,26 +2,22 @@
 // `kubectl argo rollouts`, over the HTTP client. Thin: the controls are merge patches from
 // src/rollout (the controller does the work); the view is a pure function of the objects.
 import type { Command } from 'commander';
-import { isApiError } from '../api/errors.js';
-import { labelSelectorAsSelector } from '../api/labels.js';
-import type { KObject } from '../api/types.js';
-import { R } from '../client/resources.js';
 import type { Client } from '../client/types.js';
+import { applyRolloutControl, type RolloutControlVerb } from '../rollout/controls-apply.js';
+import type { RolloutView } from '../rollout/view.js';
+import { loadRolloutView } from '../rollout/view-load.js';
+import { clientFromKubeconfig, defaultKubeconfigPath, stdio } from './app-context.js';
+import { LiveView } from './live-view.js';
 import {
-  abortRolloutPatch,
-  pauseRolloutPatch,
-  promoteRolloutPatch,
-  type RolloutPatches,
-  restartRolloutPatch,
-  resumeRolloutPatch,
-  retryRolloutPatch,
-  undoRolloutPatch,
-} from '../rollout/index.js';
-import { clientFromKubeconfig, defaultKubeconfigPath } from './app.js';
-import { humanDuration, type Output, summary } from './output.js';
-
-const HASH = 'rollouts-pod-template-hash';
-const REVISION = 'rollout.argoproj.io/revision';
+  humanDuration,
+  type Output,
+  parseOutputFormat,
+  parseTimeout,
+  summary,
+  toJson,
+  toYamlText,
+} from './output.js';
+import { rolloutFrame } from './progress-frame.js';
 
 export interface RolloutCliContext {
   readonly client: Client;
@@ -30,178 +26,159 @@ export interface RolloutCliContext {
   readonly now?: () => Date;
 }
 
-interface RolloutView {
-  readonly rollout: KObject;
-  readonly replicaSets: readonly KObject[];
-  readonly pods: readonly KObject[];
-}
-
-async function load(client: Client, ns: string, name: string): Promise<RolloutView> {
-  let rollout: KObject;
-  try {
-    rollout = await client.get(R.rollouts, ns, name);
-  } catch (e) {
-    if (isApiError(e, 404)) {
-      throw new Error(`rollout "${name}" not found in namespace ${ns}`);
-    }
-    throw e;
-  }
-  const selector = labelSelectorAsSelector(rollout.spec?.selector ?? {}).toString();
-  const owned = (o: KObject) =>
-    o.metadata.ownerReferences?.some((r) => r.uid === rollout.metadata.uid) ?? false;
-  const replicaSets = (
-    await client.list(R.replicasets, { namespace: ns, labelSelector: selector })
-  ).items.filter(owned);
-  const rsUids = new Set(replicaSets.map((rs) => rs.metadata.uid));
-  const pods = (await client.list(R.pods, { namespace: ns, labelSelector: selector })).items.filter((p) =>
-    p.metadata.ownerReferences?.some((r) => rsUids.has(r.uid)),
-  );
-  return { rollout, replicaSets, pods };
-}
-
-function podReady(p: KObject): boolean {
-  return (p.status?.conditions ?? []).some(
-    (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
-  );
-}
-
-function podStatus(p: KObject): string {
-  if (p.metadata.deletionTimestamp) {
-    return 'Terminating';
-  }
-  const waiting = (p.status?.containerStatuses ?? []).find((c: any) => c.state?.waiting)?.state.waiting
-    .reason;
-  return waiting ?? p.status?.phase ?? 'Pending';
-}
+const age = (now: Date, at: string | undefined): string =>
+  humanDuration(now.getTime() - Date.parse(at ?? now.toISOString()));
 
 /** What kubectl argo rollouts get shows: a summary, then each revision's ReplicaSet and its pods. Pure. */
 export function renderRollout(v: RolloutView, now: Date): string {
-  const ro = v.rollout;
-  const st = ro.status ?? {};
-  const bg = ro.spec?.strategy?.blueGreen;
-  const steps: unknown[] = ro.spec?.strategy?.canary?.steps ?? [];
-  const stableHash: string | undefined = st.stableRS;
-  const currentHash: string | undefined = st.currentPodHash;
-  const activeHash: string | undefined = st.blueGreen?.activeSelector;
-  const previewHash: string | undefined = st.blueGreen?.previewSelector;
-  const markers = (hash: string | undefined): string[] => {
-    const m: string[] = [];
-    if (hash && hash === stableHash) {
-      m.push('stable');
-    }
-    if (bg) {
-      if (hash && hash === activeHash) {
-        m.push('active');
-      }
-      if (hash && hash === previewHash && hash !== activeHash) {
-        m.push('preview');
-      }
-    } else if (hash && hash === currentHash && hash !== stableHash) {
-      m.push('canary');
-    }
-    return m;
-  };
-  const images = v.replicaSets
-    .filter((rs) => (rs.spec?.replicas ?? 0) > 0)
-    .flatMap((rs) =>
-      (rs.spec?.template?.spec?.containers ?? []).map((c: { image?: string }) => {
-        const m = markers(rs.metadata.labels?.[HASH]);
-        return `${c.image ?? ''}${m.length ? ` (${m.join(', ')})` : ''}`;
-      }),
-    );
+  const bg = v.strategy === 'blueGreen';
+  const images = v.revisions
+    .filter((r) => r.desired > 0)
+    .flatMap((r) => r.images.map((image) => `${image}${r.roles.length ? ` (${r.roles.join(', ')})` : ''}`));
   const fields: [string, string][] = [
-    ['Name', ro.metadata.name ?? ''],
-    ['Namespace', ro.metadata.namespace ?? ''],
-    ['Status', `${st.phase ?? 'Progressing'}${st.message ? ` (${st.message})` : ''}`],
+    ['Name', v.name],
+    ['Namespace', v.namespace],
+    ['Status', `${v.status}${v.message ? ` (${v.message})` : ''}`],
     ['Strategy', bg ? 'BlueGreen' : 'Canary'],
   ];
-  if (!bg) {
-    fields.push(['  Step', `${st.currentStepIndex ?? 0}/${steps.length}`]);
-    const desired = ro.spec?.replicas ?? 1;
-    const canaryReplicas = v.replicaSets
-      .filter((rs) => rs.metadata.labels?.[HASH] === currentHash && currentHash !== stableHash)
-      .reduce((n, rs) => n + (rs.status?.availableReplicas ?? 0), 0);
-    fields.push(['  ActualWeight', String(desired > 0 ? Math.round((100 * canaryReplicas) / desired) : 0)]);
+  if (v.step) {
+    fields.push(['  Step', `${v.step.index}/${v.step.total}`]);
+    fields.push(['  SetWeight', String(v.setWeight ?? 0)]);
+    fields.push(['  ActualWeight', String(v.actualWeight ?? 0)]);
   }
   fields.push(['Images', images.join('\n'.padEnd(21)) || '<none>']);
   fields.push(['Replicas', '']);
-  fields.push(['  Desired', String(ro.spec?.replicas ?? 1)]);
-  fields.push(['  Current', String(st.replicas ?? 0)]);
-  fields.push(['  Updated', String(st.updatedReplicas ?? 0)]);
-  fields.push(['  Ready', String(st.readyReplicas ?? 0)]);
-  fields.push(['  Available', String(st.availableReplicas ?? 0)]);
+  fields.push(['  Desired', String(v.desired)]);
+  fields.push(['  Current', String(v.current)]);
+  fields.push(['  Updated', String(v.updated)]);
+  fields.push(['  Ready', String(v.ready)]);
+  fields.push(['  Available', String(v.available)]);
   let text = summary(fields);
   text += '\nNAME                                  KIND        STATUS        AGE  INFO\n';
-  text += `${`⟳ ${ro.metadata.name}`.padEnd(38)}Rollout     ${(st.phase ?? 'Progressing').padEnd(14)}`;
-  text += `${humanDuration(now.getTime() - Date.parse(ro.metadata.creationTimestamp ?? now.toISOString()))}\n`;
-  const byRevision = [...v.replicaSets].sort(
-    (a, b) =>
-      Number(b.metadata.annotations?.[REVISION] ?? 0) - Number(a.metadata.annotations?.[REVISION] ?? 0),
-  );
-  for (const rs of byRevision) {
-    const rev = rs.metadata.annotations?.[REVISION] ?? '?';
-    const replicas = rs.spec?.replicas ?? 0;
-    const state =
-      replicas === 0
-        ? 'ScaledDown'
-        : (rs.status?.availableReplicas ?? 0) >= replicas
-          ? 'Healthy'
-          : 'Progressing';
-    const m = markers(rs.metadata.labels?.[HASH]);
-    text += `└──# revision:${rev}\n`;
-    text += `${`   └──⧉ ${rs.metadata.name}`.padEnd(38)}ReplicaSet  ${state.padEnd(14)}`;
-    text += `${humanDuration(now.getTime() - Date.parse(rs.metadata.creationTimestamp ?? now.toISOString()))}  ${m.join(',')}\n`;
-    for (const p of v.pods.filter((p) =>
-      p.metadata.ownerReferences?.some((r) => r.uid === rs.metadata.uid),
-    )) {
-      const ready = podReady(p) ? '✔' : '◌';
-      text += `${`      └──□ ${p.metadata.name}`.padEnd(38)}Pod         ${`${ready} ${podStatus(p)}`.padEnd(14)}`;
-      text += `${humanDuration(now.getTime() - Date.parse(p.metadata.creationTimestamp ?? now.toISOString()))}  ready:${podReady(p) ? '1/1' : '0/1'}\n`;
+  text += `${`⟳ ${v.name}`.padEnd(38)}Rollout     ${v.status.padEnd(14)}${age(now, v.createdAt)}\n`;
+  for (const r of v.revisions) {
+    text += `└──# revision:${r.revision || '?'}\n`;
+    text += `${`   └──⧉ ${r.replicaSet}`.padEnd(38)}ReplicaSet  ${r.status.padEnd(14)}`;
+    text += `${age(now, r.createdAt)}  ${r.roles.join(',')}\n`;
+    for (const p of r.pods) {
+      const ready = p.ready ? '✔' : '◌';
+      text += `${`      └──□ ${p.name}`.padEnd(38)}Pod         ${`${ready} ${p.phase}`.padEnd(14)}`;
+      text += `${age(now, p.createdAt)}  ready:${p.ready ? '1/1' : '0/1'}${p.restarts ? `,restarts:${p.restarts}` : ''}\n`;
     }
   }
   return text;
 }
 
+export interface RolloutGetOptions {
+  /** Keep showing it until it is Healthy (exit 0) or Degraded (1), or the timeout passes (1). */
+  readonly watch?: boolean;
+  readonly timeoutMs?: number;
+  readonly pollMs?: number;
+  readonly output?: string;
+  /** Restore the cursor on Ctrl-C (the CLI sets it). */
+  readonly handleSignals?: boolean;
+}
+
+/** Settled: the controller has seen the current spec and the phase is final. */
+function outcome(v: RolloutView): 0 | 1 | undefined {
+  if (!v.observed) {
+    return undefined;
+  }
+  if (v.status === 'Degraded') {
+    return 1;
+  }
+  return v.status === 'Healthy' ? 0 : undefined;
+}
+
+/**
+ * `gantry rollout get NAME [--watch]`. Without --watch: the tree once (or -o json|yaml: the view).
+ * With --watch: a live view redrawn in place on a terminal, timestamped change lines otherwise,
+ * until the rollout is Healthy (0), Degraded (1) or the timeout passes (1).
+ */
 export async function rolloutGet(
+  ctx: RolloutCliContext,
+  ns: string,
+  name: string,
+  opts: RolloutGetOptions = {},
+): Promise<number> {
+  const now = () => (ctx.now ? ctx.now() : new Date());
+  const format = parseOutputFormat(opts.output, ['table', 'json', 'yaml']);
+  if (!opts.watch) {
+    const v = await loadRolloutView(ctx.client, ns, name);
+    ctx.out.write(
+      format === 'json' ? toJson(v) : format === 'yaml' ? toYamlText(v) : renderRollout(v, now()),
+    );
+    return 0;
+  }
+  if (format !== 'table') {
+    throw new Error('--watch shows a live view: it cannot be combined with -o json|yaml');
+  }
+  const since = now();
+  const start = Date.now();
+  const live = new LiveView(ctx.out, { now, handleSignals: opts.handleSignals });
+  try {
+    for (;;) {
+      const v = await loadRolloutView(ctx.client, ns, name);
+      live.show(rolloutFrame(v, now(), since));
+      const code = outcome(v);
+      if (code !== undefined) {
+        live.finish();
+        if (code !== 0) {
+          ctx.err.write(`rollout "${name}" is Degraded${v.message ? `: ${v.message}` : ''}\n`);
+        }
+        return code;
+      }
+      if (Date.now() - start >= (opts.timeoutMs ?? Number.POSITIVE_INFINITY)) {
+        live.finish();
+        ctx.err.write(
+          `timed out after ${humanDuration(Date.now() - start)}: rollout "${name}" is ${v.status}\n`,
+        );
+        return 1;
+      }
+      await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
+    }
+  } finally {
+    live.finish();
+  }
+}
+
+/**
+ * `gantry rollout status NAME`: prints `Phase - message` each time it changes, as
+ * `kubectl argo rollouts status` does, until Healthy (0), Degraded (1) or the timeout (1).
+ */
+export async function rolloutStatus(
   ctx: RolloutCliContext,
   ns: string,
   name: string,
   opts: { watch?: boolean; timeoutMs?: number; pollMs?: number } = {},
 ): Promise<number> {
-  const now = () => (ctx.now ? ctx.now() : new Date());
+  const start = Date.now();
   let last = '';
-  const deadline = Date.now() + (opts.timeoutMs ?? Number.POSITIVE_INFINITY);
   for (;;) {
-    const view = renderRollout(await load(ctx.client, ns, name), now());
-    if (view !== last) {
-      // a TTY gets the view redrawn in place; a pipe gets each new state once
-      ctx.out.write(
-        opts.watch && ctx.out.isTTY ? `\x1b[H\x1b[2J${view}` : `${last && opts.watch ? '\n' : ''}${view}`,
-      );
-      last = view;
+    const v = await loadRolloutView(ctx.client, ns, name);
+    const line = `${v.status}${v.message ? ` - ${v.message}` : ''}`;
+    if (line !== last) {
+      ctx.out.write(`${line}\n`);
+      last = line;
     }
-    if (!opts.watch || Date.now() > deadline) {
-      return 0;
+    const code = outcome(v);
+    if (code !== undefined) {
+      return code;
+    }
+    if (!opts.watch) {
+      return v.status === 'Degraded' ? 1 : 0;
+    }
+    if (Date.now() - start >= (opts.timeoutMs ?? Number.POSITIVE_INFINITY)) {
+      ctx.err.write(
+        `timed out after ${humanDuration(Date.now() - start)}: rollout "${name}" is ${v.status}\n`,
+      );
+      return 1;
     }
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
   }
 }
 
-async function applyPatches(
-  ctx: RolloutCliContext,
-  ns: string,
-  name: string,
-  p: RolloutPatches,
-): Promise<void> {
-  if (p.main) {
-    await ctx.client.patch(R.rollouts, ns, name, 'merge', p.main);
-  }
-  if (p.status) {
-    await ctx.client.patch(R.rollouts, ns, name, 'merge', p.status, { subresource: 'status' });
-  }
-}
-
-export type RolloutVerb = 'promote' | 'abort' | 'retry' | 'pause' | 'resume' | 'restart' | 'undo';
+export type RolloutVerb = RolloutControlVerb;
 
 const DONE: Record<RolloutVerb, string> = {
   promote: 'promoted',
@@ -221,17 +198,7 @@ export async function rolloutControl(
   name: string,
   opts: { full?: boolean; toRevision?: number } = {},
 ): Promise<number> {
-  const v = await load(ctx.client, ns, name);
-  const patches: Record<RolloutVerb, () => RolloutPatches> = {
-    promote: () => promoteRolloutPatch(v.rollout, opts.full === true),
-    abort: () => abortRolloutPatch(),
-    retry: () => retryRolloutPatch(),
-    pause: () => pauseRolloutPatch(),
-    resume: () => resumeRolloutPatch(),
-    restart: () => restartRolloutPatch(ctx.now ? ctx.now() : new Date()),
-    undo: () => undoRolloutPatch(v.rollout, v.replicaSets, opts.toRevision),
-  };
-  await applyPatches(ctx, ns, name, patches[verb]());
+  await applyRolloutControl(ctx.client, ns, name, verb, { ...opts, now: ctx.now ? ctx.now() : new Date() });
   ctx.out.write(`rollout '${name}' ${DONE[verb]}\n`);
   return 0;
 }
@@ -248,15 +215,7 @@ export function registerRolloutCommands(program: Command): void {
       const o = cmd.optsWithGlobals() as { kubeconfig?: string; namespace: string };
       const client = await clientFromKubeconfig(o.kubeconfig ?? defaultKubeconfigPath());
       try {
-        const stdout = process.stdout;
-        process.exitCode = await fn(
-          {
-            client,
-            out: { write: (s) => void stdout.write(s), isTTY: stdout.isTTY === true },
-            err: { write: (s) => void process.stderr.write(s) },
-          },
-          o.namespace,
-        );
+        process.exitCode = await fn({ client, ...stdio() }, o.namespace);
       } catch (e) {
         process.stderr.write(`gantry rollout ${cmd.name()}: ${(e as Error).message}\n`);
         process.exitCode = 1;
@@ -267,9 +226,31 @@ export function registerRolloutCommands(program: Command): void {
   rollout
     .command('get <name>')
     .description('show a rollout, its revisions and pods')
-    .option('-w, --watch', 'keep showing it as it changes')
-    .action((name: string, o: { watch?: boolean }, cmd: Command) =>
-      run(cmd, (ctx, ns) => rolloutGet(ctx, ns, name, { watch: o.watch })),
+    .option('-w, --watch', 'show it live until it is Healthy (exit 0) or Degraded (exit 1)')
+    .option('--timeout <duration>', 'with --watch, give up after this long (exit 1), e.g. 5m')
+    .option('-o, --output <format>', 'json | yaml')
+    .action((name: string, o: { watch?: boolean; timeout?: string; output?: string }, cmd: Command) =>
+      run(cmd, (ctx, ns) =>
+        rolloutGet(ctx, ns, name, {
+          watch: o.watch,
+          output: o.output,
+          handleSignals: true,
+          ...(o.timeout ? { timeoutMs: parseTimeout(o.timeout) } : {}),
+        }),
+      ),
+    );
+  rollout
+    .command('status <name>')
+    .description('print the status until the rollout is Healthy (exit 0) or Degraded (exit 1)')
+    .option('--no-watch', 'print the status once instead of waiting for the end')
+    .option('--timeout <duration>', 'give up after this long (exit 1), e.g. 5m')
+    .action((name: string, o: { watch?: boolean; timeout?: string }, cmd: Command) =>
+      run(cmd, (ctx, ns) =>
+        rolloutStatus(ctx, ns, name, {
+          watch: o.watch !== false,
+          ...(o.timeout ? { timeoutMs: parseTimeout(o.timeout) } : {}),
+        }),
+      ),
     );
   rollout
     .command('promote <name>')

@@ -100,6 +100,7 @@ export class HttpClient implements Client {
     body: string | undefined,
     contentType: string,
     stream?: (res: http.IncomingMessage) => void,
+    accept = 'application/json',
   ): Promise<RawResponse> {
     const url = new URL(base + path);
     const isHttps = url.protocol === 'https:';
@@ -112,7 +113,7 @@ export class HttpClient implements Client {
           agent: isHttps ? this.agentHttps : this.agentHttp,
           headers: {
             Authorization: `Bearer ${this.opts.token}`,
-            Accept: 'application/json',
+            Accept: accept,
             'User-Agent': this.opts.userAgent ?? 'gantry',
             ...(body !== undefined
               ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) }
@@ -145,12 +146,13 @@ export class HttpClient implements Client {
     body?: string,
     contentType = 'application/json',
     stream?: (res: http.IncomingMessage) => void,
+    accept?: string,
   ): Promise<RawResponse> {
     let lastErr: unknown;
     for (let i = 0; i < this.servers.length; i++) {
       const idx = (this.current + i) % this.servers.length;
       try {
-        const r = await this.requestOnce(this.servers[idx]!, method, path, body, contentType, stream);
+        const r = await this.requestOnce(this.servers[idx]!, method, path, body, contentType, stream, accept);
         this.current = idx;
         return r;
       } catch (e) {
@@ -172,6 +174,56 @@ export class HttpClient implements Client {
       throw toApiError(r.status, r.body);
     }
     return JSON.parse(r.body.toString('utf8')) as T;
+  }
+
+  /**
+   * A GET of any path with the Accept header given (server-side Tables, discovery, pod logs): the
+   * body as it came. A non-2xx answer throws the ApiError its Status describes.
+   */
+  async getRaw(path: string, accept = 'application/json'): Promise<Buffer> {
+    const r = await this.request('GET', path, undefined, 'application/json', undefined, accept);
+    if (r.status < 200 || r.status >= 300) {
+      throw toApiError(r.status, r.body);
+    }
+    return r.body;
+  }
+
+  /**
+   * A streamed GET (pod logs with follow=true): `onData` gets each chunk until the server ends the
+   * body or `stop()` is called. A non-2xx answer throws its ApiError.
+   */
+  async getStream(path: string, onData: (chunk: Buffer) => void, accept = '*/*'): Promise<WatchHandle> {
+    let resolveDone!: (v: Error | undefined) => void;
+    const done = new Promise<Error | undefined>((r) => {
+      resolveDone = r;
+    });
+    let incoming: http.IncomingMessage | undefined;
+    let stopped = false;
+    const r = await this.request(
+      'GET',
+      path,
+      undefined,
+      'application/json',
+      (msg) => {
+        incoming = msg;
+        msg.on('data', (c: Buffer) => onData(c));
+        msg.on('end', () => resolveDone(undefined));
+        msg.on('error', (e) => resolveDone(stopped ? undefined : e));
+        msg.on('close', () => resolveDone(undefined));
+      },
+      accept,
+    );
+    if (r.status !== 200) {
+      throw toApiError(r.status, r.body);
+    }
+    return {
+      stop() {
+        stopped = true;
+        incoming?.destroy();
+        resolveDone(undefined);
+      },
+      done,
+    };
   }
 
   get(res: ResourceInfo, namespace: string | undefined, name: string): Promise<KObject> {

@@ -1,5 +1,8 @@
 // Kubernetes Events: what controllers (and later sync, rollouts, the agent) tell users
-// through `kubectl get events` / `kubectl describe`. Repeats of the same event bump `count`.
+// through `kubectl get events` / `kubectl describe`. Repeats of the same event bump `count`;
+// more than AGGREGATE_AFTER different messages of one reason about one object within
+// AGGREGATE_WINDOW_MS are folded into one "(combined from similar events)" event, so a chatty
+// source (probe output, retries) cannot flood the store. The memory of recent events is bounded.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type Clock, rfc3339, systemClock } from '../api/clock.js';
@@ -10,12 +13,23 @@ import type { Client } from '../client/types.js';
 
 export type EventType = 'Normal' | 'Warning';
 
-export interface EventRecorder {
-  event(obj: KObject, type: EventType, reason: string, message: string): void;
+export interface EventOptions {
+  /** The part of the object the event is about, e.g. `spec.containers{web}` (kubelet). */
+  readonly fieldPath?: string;
 }
+
+export interface EventRecorder {
+  event(obj: KObject, type: EventType, reason: string, message: string, opts?: EventOptions): void;
+}
+
+const MAX_RECENT = 4096;
+const AGGREGATE_AFTER = 10;
+const AGGREGATE_WINDOW_MS = 10 * 60_000;
 
 export class ApiEventRecorder implements EventRecorder {
   private readonly recent = new Map<string, { name: string; count: number }>();
+  /** Distinct messages per object+reason within the window: key → message → first seen (ms). */
+  private readonly similar = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly client: Client,
@@ -23,21 +37,82 @@ export class ApiEventRecorder implements EventRecorder {
     private readonly opts: { clock?: Clock; logger?: Logger; host?: string } = {},
   ) {}
 
-  event(obj: KObject, type: EventType, reason: string, message: string): void {
-    void this.record(obj, type, reason, message).catch((e) => {
+  event(obj: KObject, type: EventType, reason: string, message: string, opts: EventOptions = {}): void {
+    void this.emit(obj, type, reason, message, opts).catch((e) => {
       this.opts.logger?.debug({ err: (e as Error).message, reason }, 'event not recorded');
     });
   }
 
-  private async record(obj: KObject, type: EventType, reason: string, message: string): Promise<void> {
+  /** Records the event and resolves once the API has it (for callers about to exit). */
+  async emit(
+    obj: KObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    opts: EventOptions = {},
+  ): Promise<void> {
+    const at = (this.opts.clock ?? systemClock).now();
+    const combined = this.aggregate(obj, type, reason, message, opts, at.getTime());
+    return this.record(obj, type, reason, message, opts, at, combined);
+  }
+
+  /** Whether the message is folded into the object's combined event of this reason (a chatty source). */
+  private aggregate(
+    obj: KObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    opts: EventOptions,
+    nowMs: number,
+  ): boolean {
+    const key = `${obj.metadata.uid}/${opts.fieldPath ?? ''}/${type}/${reason}`;
+    let seen = this.similar.get(key);
+    if (!seen) {
+      if (this.similar.size >= MAX_RECENT) {
+        this.similar.clear();
+      }
+      seen = new Map();
+      this.similar.set(key, seen);
+    }
+    for (const [m, t] of seen) {
+      if (nowMs - t > AGGREGATE_WINDOW_MS) {
+        seen.delete(m);
+      }
+    }
+    if (!seen.has(message)) {
+      if (seen.size >= AGGREGATE_AFTER) {
+        return true;
+      }
+      seen.set(message, nowMs);
+    }
+    return false;
+  }
+
+  private async record(
+    obj: KObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    opts: EventOptions,
+    at: Date,
+    combined: boolean,
+  ): Promise<void> {
     const ns = obj.metadata.namespace || 'default';
-    const now = rfc3339((this.opts.clock ?? systemClock).now());
-    const dedupe = `${obj.metadata.uid}/${type}/${reason}/${message}`;
+    const now = rfc3339(at);
+    const base = `${obj.metadata.uid}/${opts.fieldPath ?? ''}/${type}/${reason}`;
+    const dedupe = combined ? `${base}//combined` : `${base}/${message}`;
+    if (combined) {
+      message = `(combined from similar events): ${message}`;
+    }
     const prev = this.recent.get(dedupe);
     if (prev) {
       prev.count++;
       try {
-        await this.client.patch(R.events, ns, prev.name, 'merge', { count: prev.count, lastTimestamp: now });
+        await this.client.patch(R.events, ns, prev.name, 'merge', {
+          count: prev.count,
+          lastTimestamp: now,
+          ...(combined ? { message } : {}),
+        });
         return;
       } catch (e) {
         if (!isApiError(e, 404)) {
@@ -58,6 +133,7 @@ export class ApiEventRecorder implements EventRecorder {
         namespace: obj.metadata.namespace,
         uid: obj.metadata.uid,
         resourceVersion: obj.metadata.resourceVersion,
+        ...(opts.fieldPath ? { fieldPath: opts.fieldPath } : {}),
       },
       reason,
       message,
@@ -69,7 +145,7 @@ export class ApiEventRecorder implements EventRecorder {
       reportingComponent: this.component,
       reportingInstance: this.opts.host ?? '',
     });
-    if (this.recent.size > 4096) {
+    if (this.recent.size >= MAX_RECENT) {
       this.recent.clear();
     }
     this.recent.set(dedupe, { name, count: 1 });
@@ -78,8 +154,15 @@ export class ApiEventRecorder implements EventRecorder {
 
 /** Keeps events in memory: for unit tests of controllers. */
 export class MemoryEventRecorder implements EventRecorder {
-  readonly events: { obj: KObject; type: EventType; reason: string; message: string }[] = [];
-  event(obj: KObject, type: EventType, reason: string, message: string): void {
-    this.events.push({ obj, type, reason, message });
+  readonly events: { obj: KObject; type: EventType; reason: string; message: string; fieldPath?: string }[] =
+    [];
+  event(obj: KObject, type: EventType, reason: string, message: string, opts: EventOptions = {}): void {
+    this.events.push({
+      obj,
+      type,
+      reason,
+      message,
+      ...(opts.fieldPath ? { fieldPath: opts.fieldPath } : {}),
+    });
   }
 }

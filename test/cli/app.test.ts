@@ -563,6 +563,93 @@ describe('gantry app sync / wait', () => {
     expect(ctx.err.text).toMatch(/timed out after 0s waiting for the sync of application 'web'/);
   });
 
+  it('--watch on a terminal redraws one live view in place and ends with the result', async () => {
+    const ctx = context({ out: new Capture(true) });
+    const controller = completeNextOperation('web', 'Succeeded', 'successfully synced (all tasks run)');
+    const code = await appSync(ctx, 'web', { watch: true, timeout: '20s' });
+    await controller;
+    expect(code).toBe(0);
+    const text = ctx.out.text;
+    expect(text).toContain(`${ESC}[?25l`); // cursor hidden while drawing
+    expect(text).toMatch(new RegExp(`${ESC}\\[\\d+A\\r`)); // redrawn over the previous frame
+    expect(text).toContain(`${ESC}[?25h`); // and shown again
+    expect(text).not.toContain(`${ESC}[2J`);
+    expect(text).toMatch(/Application web {2}Running: one or more tasks are running/);
+    expect(text).toMatch(/Application web {2}Succeeded: successfully synced \(all tasks run\)/);
+    expect(text).toMatch(/Deployment {2}shop {7}web {3}Synced {2}Healthy/);
+    expect(text).toContain('Phase:              Succeeded\n');
+  });
+
+  it('--watch -o json prints the Application at the end, progress on stderr', async () => {
+    const ctx = context();
+    const controller = completeNextOperation('web', 'Succeeded', 'successfully synced (all tasks run)');
+    expect(await appSync(ctx, 'web', { watch: true, timeout: '20s', output: 'json' })).toBe(0);
+    await controller;
+    expect(JSON.parse(ctx.out.text)).toMatchObject({ kind: 'Application', metadata: { name: 'web' } });
+    expect(ctx.err.text).toMatch(/operation Succeeded/);
+  });
+
+  it('wait --operation waits for the running operation only', async () => {
+    await putApp(webApp(), {
+      ...syncedStatus,
+      health: { status: 'Progressing' },
+      operationState: { ...syncedStatus.operationState, phase: 'Running', finishedAt: undefined },
+    });
+    expect(await appWait(context(), 'web', { operation: true, timeout: '300ms' })).toBe(1);
+    const later = new Promise((r) => setTimeout(r, 300)).then(() =>
+      client.patch(
+        R.applications,
+        NS,
+        'web',
+        'merge',
+        { status: { operationState: { ...syncedStatus.operationState, phase: 'Succeeded' } } },
+        { subresource: 'status' },
+      ),
+    );
+    const ctx = context();
+    // health stays Progressing: --operation does not wait for it
+    expect(await appWait(ctx, 'web', { operation: true, timeout: '10s' })).toBe(0);
+    await later;
+    expect(ctx.out.text).toBe("application 'web': sync Synced, health Progressing\n");
+  });
+
+  it('get --refresh asks for a refresh and shows the app once it was reconciled after the request', async () => {
+    await putApp(webApp(), { ...syncedStatus, reconciledAt: '2024-05-01T10:00:00Z' });
+    // the sync engine's part, by hand: clear the annotation, write a newer reconciledAt
+    const engine = (async () => {
+      for (let i = 0; i < 200; i++) {
+        const app = await client.get(R.applications, NS, 'web');
+        const asked = app.metadata.annotations?.['argocd.argoproj.io/refresh'];
+        if (asked) {
+          await client.patch(R.applications, NS, 'web', 'merge', {
+            metadata: { annotations: { 'argocd.argoproj.io/refresh': null } },
+          });
+          await new Promise((r) => setTimeout(r, 200));
+          await client.patch(
+            R.applications,
+            NS,
+            'web',
+            'merge',
+            { status: { reconciledAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } },
+            { subresource: 'status' },
+          );
+          return asked;
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      return undefined;
+    })();
+    const ctx = context();
+    expect(await appGet(ctx, 'web', { hardRefresh: true, output: 'json' })).toBe(0);
+    expect(await engine).toBe('hard');
+    const shown = JSON.parse(ctx.out.text);
+    expect(Date.parse(shown.status.reconciledAt)).toBeGreaterThan(Date.parse('2024-05-01T10:00:00Z'));
+    // nobody reconciles: a clear error after the timeout
+    await expect(appGet(context(), 'web', { refresh: true, timeout: '300ms' })).rejects.toThrow(
+      "refresh of application 'web' requested, but it reported no reconciliation within 0s",
+    );
+  });
+
   it('wait returns at once when the application is synced and healthy', async () => {
     const ctx = context();
     expect(await appWait(ctx, 'web', { timeout: '5s' })).toBe(0);
@@ -682,6 +769,15 @@ describe('gantry app diff', () => {
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain(Buffer.from('hunter2-very-secret').toString('base64'));
     expect(text).not.toContain(ESC);
+    const json = context();
+    expect(await appDiff(json, appName, { output: 'json' })).toBe(1);
+    const doc = JSON.parse(json.out.text);
+    expect(doc.text).toBe(text);
+    expect(doc.revision).toMatch(/^[0-9a-f]{40}$/);
+    expect(doc.resources).toContainEqual(
+      expect.objectContaining({ group: 'apps', kind: 'Deployment', namespace: 'shop', name: 'diffweb' }),
+    );
+    expect(json.out.text).not.toContain('hunter2');
   });
 
   it('is empty with exit code 0 once the live state matches, and shows a kubectl scale', async () => {

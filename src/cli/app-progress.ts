@@ -1,0 +1,69 @@
+// Reads the workloads an Application touches (its Deployments and Rollouts, with their
+// ReplicaSets) for the live sync view. I/O through the Client; a workload that cannot be read
+// (not created yet, deleted) is left out rather than failing the view.
+import { labelSelectorAsSelector } from '../api/labels.js';
+import type { KObject } from '../api/types.js';
+import { R } from '../client/resources.js';
+import type { Client } from '../client/types.js';
+import { loadRolloutView } from '../rollout/view-load.js';
+import type { ResourceStatus } from '../sync/types.js';
+import { deploymentProgress, rolloutProgress, type WorkloadProgress } from './progress-frame.js';
+
+interface Ref {
+  readonly group: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** The Deployments and Rollouts named in the Application's status and its last operation. */
+export function workloadRefs(app: KObject): Ref[] {
+  const st: Record<string, any> = app.status ?? {};
+  const all: Ref[] = [
+    ...(Array.isArray(st.resources) ? (st.resources as ResourceStatus[]) : []),
+    ...(Array.isArray(st.operationState?.syncResult?.resources)
+      ? st.operationState.syncResult.resources
+      : []),
+  ];
+  const seen = new Set<string>();
+  return all.filter((r) => {
+    const isWorkload =
+      (r.group === 'apps' && r.kind === 'Deployment') || (r.group === 'argoproj.io' && r.kind === 'Rollout');
+    const key = `${r.kind}/${r.namespace}/${r.name}`;
+    if (!isWorkload || seen.has(key)) {
+      return false;
+    }
+    seen.add(key);
+    return true;
+  });
+}
+
+async function one(client: Client, ref: Ref, health: string | undefined): Promise<WorkloadProgress> {
+  if (ref.kind === 'Rollout') {
+    return {
+      ...rolloutProgress(await loadRolloutView(client, ref.namespace, ref.name)),
+      ...(health ? { health } : {}),
+    };
+  }
+  const d = await client.get(R.deployments, ref.namespace, ref.name);
+  const selector = labelSelectorAsSelector(d.spec?.selector ?? {}).toString();
+  const rs = await client.list(R.replicasets, { namespace: ref.namespace, labelSelector: selector });
+  return deploymentProgress(d, rs.items, health);
+}
+
+/** The workloads' replica progress, in the order the Application lists them. */
+export async function loadWorkloads(client: Client, app: KObject): Promise<WorkloadProgress[]> {
+  const statuses: ResourceStatus[] = Array.isArray(app.status?.resources) ? app.status.resources : [];
+  const out: WorkloadProgress[] = [];
+  for (const ref of workloadRefs(app)) {
+    const health = statuses.find(
+      (s) => s.kind === ref.kind && s.namespace === ref.namespace && s.name === ref.name,
+    )?.health?.status;
+    try {
+      out.push(await one(client, ref, health));
+    } catch {
+      // not there (yet): the resources table says so
+    }
+  }
+  return out;
+}
