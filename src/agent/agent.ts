@@ -19,6 +19,7 @@ import type { KObject } from '../api/types.js';
 import { HttpClient } from '../client/http.js';
 import { R } from '../client/resources.js';
 import type { Client } from '../client/types.js';
+import { ApiEventRecorder } from '../cluster/events.js';
 import { LocalImageStore } from './images/local-image-store.js';
 import {
   AGENT_AUTH_SECRET,
@@ -352,6 +353,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       network,
       dataDir,
       logger: opts.logger,
+      recorder: new ApiEventRecorder(client, 'kubelet', { host: opts.nodeName, logger: log }),
       allowedHostPaths: opts.allowedHostPaths,
       hostIP: address,
       nodeAllocatable: { cpuMilli: facts.cpus * 1000, memoryBytes: facts.memoryBytes },

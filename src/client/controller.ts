@@ -1,6 +1,7 @@
 // Runs a level-triggered reconciler over a work queue (CONVENTIONS.md #4): reconcile(key)
 // re-reads state from informer caches; errors back off per key; TerminalError is not retried.
 import type { Logger } from 'pino';
+import { countReconcile } from '../observe/workqueue-metrics.js';
 import { WorkQueue } from './workqueue.js';
 
 export interface ReconcileResult {
@@ -29,6 +30,7 @@ export function runController(
   opts: { workers?: number; logger?: Logger; queue?: WorkQueue<string> } = {},
 ): ControllerHandle {
   const queue = opts.queue ?? new WorkQueue<string>();
+  queue.instrument(r.name);
   const log = opts.logger?.child({ controller: r.name });
   const workers: Promise<void>[] = [];
   for (let i = 0; i < (opts.workers ?? 1); i++) {
@@ -45,7 +47,9 @@ export function runController(
             if (res?.requeueAfterMs !== undefined) {
               queue.addAfter(key, res.requeueAfterMs);
             }
+            countReconcile(r.name, res?.requeueAfterMs !== undefined ? 'requeue' : 'success');
           } catch (e) {
+            countReconcile(r.name, 'error');
             if (e instanceof TerminalError) {
               log?.warn({ key, err: e.message }, 'reconcile failed permanently');
               queue.forget(key);

@@ -9,6 +9,7 @@ import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type SimpleGit, simpleGit } from 'simple-git';
+import { type GitRequestType, timeGitRequest } from '../observe/sync-metrics.js';
 
 export type GitErrorReason = 'Unreachable' | 'AuthFailed' | 'UnknownRevision' | 'Failed';
 
@@ -171,7 +172,7 @@ export class GitSource {
       }
       return { sha: rev, fetched };
     }
-    const refs = parseLsRemote(await this.run(url, () => git.listRemote([url])));
+    const refs = parseLsRemote(await this.run(url, 'ls-remote', () => git.listRemote([url])));
     const match = matchRevision(refs, rev);
     if (!match) {
       if (SHORT_SHA.test(rev)) {
@@ -278,7 +279,7 @@ export class GitSource {
   }
 
   private async fetch(git: SimpleGit, url: string): Promise<void> {
-    await this.run(url, () =>
+    await this.run(url, 'fetch', () =>
       git.raw([
         'fetch',
         '--prune',
@@ -312,9 +313,9 @@ export class GitSource {
   }
 
   /** Runs a remote git command, turning a failure into a classified GitSourceError. */
-  private async run<T>(url: string, fn: () => Promise<T>): Promise<T> {
+  private async run<T>(url: string, type: GitRequestType, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await timeGitRequest(url, type, fn);
     } catch (e) {
       const text = (e as Error)?.message ?? String(e);
       const reason = classifyGitError(text);

@@ -21,6 +21,8 @@ import type { Client } from '../client/types.js';
 import { WorkQueue } from '../client/workqueue.js';
 import type { EventRecorder } from '../cluster/events.js';
 import { diffResources } from '../diff/index.js';
+import { secondsSince } from '../observe/metrics.js';
+import { countSync, observeAppReconcile, reportApplications } from '../observe/sync-metrics.js';
 import { REFRESH_ANNOTATION } from './app-actions.js';
 import { AppWriter } from './app-writer.js';
 import { ensureNamespace } from './apply.js';
@@ -41,6 +43,7 @@ import {
   setCondition,
   syncStatusOf,
 } from './status.js';
+import { operationCompletedEvent, operationStartedEvent, statusChangeEvents } from './sync-events.js';
 import { TrackedObjects } from './tracked.js';
 import {
   type ApplicationStatus,
@@ -80,6 +83,8 @@ export class ApplicationController implements Reconciler {
   private readonly writer: AppWriter;
   private readonly selfHeal = new Map<string, { attempts: number; lastFinishedMs: number }>();
   private trackedStarted?: Promise<void>;
+  /** When each operation this process started began (ms), for gantry_app_sync_duration_seconds. */
+  private readonly startedAt = new Map<string, number>();
 
   constructor(private readonly opts: ApplicationControllerOptions) {
     this.queue = opts.queue ?? new WorkQueue<string>();
@@ -116,9 +121,11 @@ export class ApplicationController implements Reconciler {
       logger: opts.logger,
       queue: this.queue,
     });
+    const unreport = reportApplications(() => this.apps.list());
     return {
       queue: handle.queue,
       stop: async () => {
+        unreport();
         await handle.stop();
         this.tracked.stop();
       },
@@ -160,6 +167,23 @@ export class ApplicationController implements Reconciler {
     if (app.metadata.deletionTimestamp) {
       return undefined;
     }
+    const started = process.hrtime.bigint();
+    try {
+      return await this.reconcileApp(key, app);
+    } finally {
+      observeAppReconcile(app, secondsSince(started));
+    }
+  }
+
+  /** Writes the status, first telling users (ResourceUpdated events) how sync and health changed. */
+  private async writeStatus(app: KObject, status: ApplicationStatus, now: Date): Promise<void> {
+    for (const e of statusChangeEvents(app.status as ApplicationStatus | undefined, status)) {
+      this.opts.recorder?.event(app, e.type, e.reason, e.message);
+    }
+    await this.writer.writeStatus(app, status, now);
+  }
+
+  private async reconcileApp(key: string, app: KObject): Promise<ReconcileResult | undefined> {
     this.trackedStarted ??= this.tracked.start();
     await this.trackedStarted;
     const now = this.clock.now();
@@ -172,7 +196,7 @@ export class ApplicationController implements Reconciler {
     if (typeof source === 'string') {
       status.conditions = setCondition(status.conditions, 'InvalidSpecError', source, now);
       status.sync = { status: 'Unknown' };
-      await this.writer.writeStatus(app, status, now);
+      await this.writeStatus(app, status, now);
       return undefined;
     }
     status.conditions = setCondition(status.conditions, 'InvalidSpecError', undefined, now);
@@ -196,7 +220,7 @@ export class ApplicationController implements Reconciler {
         now,
       );
       const result = await this.continueOperation(app, status, source, destNs, now, log);
-      await this.writer.writeStatus(app, status, now);
+      await this.writeStatus(app, status, now);
       const backoff = this.revisions.untilNextCheck(key, now);
       return { requeueAfterMs: Math.min(backoff, result ?? backoff) };
     }
@@ -208,7 +232,7 @@ export class ApplicationController implements Reconciler {
     } catch (e) {
       status.sync = { status: 'Unknown', revision: rev.sha, comparedTo };
       status.conditions = setCondition(status.conditions, 'ComparisonError', (e as Error).message, now);
-      await this.writer.writeStatus(app, status, now);
+      await this.writeStatus(app, status, now);
       return { requeueAfterMs: this.pollMs };
     }
     status.sourceType = manifests.sourceType;
@@ -222,7 +246,7 @@ export class ApplicationController implements Reconciler {
         now,
       );
       const result = await this.continueOperation(app, status, source, destNs, now, log);
-      await this.writer.writeStatus(app, status, now);
+      await this.writeStatus(app, status, now);
       return { requeueAfterMs: result ?? this.revisions.untilNextCheck(key, now) };
     }
     status.conditions = setCondition(status.conditions, 'ComparisonError', undefined, now);
@@ -261,7 +285,7 @@ export class ApplicationController implements Reconciler {
     if (status.operationState?.phase === 'Running') {
       requeue = await this.continueOperation(app, status, source, destNs, now, log);
     }
-    await this.writer.writeStatus(app, status, now);
+    await this.writeStatus(app, status, now);
     if (status.operationState && isCompleted(status.operationState.phase) && app.operation) {
       await this.writer.clearOperation(app);
     }
@@ -335,12 +359,9 @@ export class ApplicationController implements Reconciler {
       log?.info({ revision }, 'self-heal: reverting drift');
     }
     status.operationState = newOperationState(decision.operation, revision, source, now, id);
-    this.opts.recorder?.event(
-      app,
-      'Normal',
-      'OperationStarted',
-      `${decision.manual ? 'Sync' : 'Automated sync'} to ${revision.slice(0, 7)} started`,
-    );
+    this.startedAt.set(id, Date.now());
+    const started = operationStartedEvent(status.operationState);
+    this.opts.recorder?.event(app, started.type, started.reason, started.message);
     log?.info({ revision, manual: decision.manual }, 'sync started');
     return 0;
   }
@@ -416,13 +437,11 @@ export class ApplicationController implements Reconciler {
     } else if (op.operation.initiatedBy?.automated) {
       this.selfHeal.set(key, { attempts: 0, lastFinishedMs: now.getTime() });
     }
-    const ok = done.phase === 'Succeeded';
-    this.opts.recorder?.event(
-      app,
-      ok ? 'Normal' : 'Warning',
-      ok ? 'OperationCompleted' : 'OperationFailed',
-      `Sync to ${done.syncResult.revision.slice(0, 7)} ${ok ? 'succeeded' : `failed: ${done.message}`}`,
-    );
+    const completed = operationCompletedEvent(done);
+    this.opts.recorder?.event(app, completed.type, completed.reason, completed.message);
+    const t0 = (done.id && this.startedAt.get(done.id)) || Date.parse(done.startedAt);
+    this.startedAt.delete(done.id ?? '');
+    countSync(app, done.phase, (Date.now() - t0) / 1000);
     this.opts.logger?.info(
       { app: app.metadata.name, phase: done.phase, message: done.message },
       'sync finished',

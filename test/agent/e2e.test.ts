@@ -4,22 +4,27 @@
 // like `kubectl run` ends Running with an IP the host reaches over HTTP; a sidecar shares an
 // emptyDir and localhost with it; `kubectl logs` reads through the agent. Everything is removed
 // afterwards (containers, mounts, netns, bridge) and the test checks that nothing is left.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Agent, agentPodLogSource, startAgent } from '../../src/agent/agent.js';
 import { buildHttpdImage } from '../../src/agent/images/build-busybox-image.js';
 import { LocalImageStore } from '../../src/agent/images/local-image-store.js';
+import { readAgentAuthToken } from '../../src/agent/kubelet/pod-log-source.js';
 import { BridgeNetwork } from '../../src/agent/network/bridge-network.js';
 import { RuncRuntime } from '../../src/agent/runtime/runc-runtime.js';
 import type { Pod } from '../../src/api/types.js';
 import { R } from '../../src/client/resources.js';
+import { createApiServer } from '../../src/cluster/apiserver/server.js';
+import { ensurePki } from '../../src/cluster/auth/index.js';
 import { type ControlPlane, startControlPlane } from '../../src/cluster/control-plane.js';
 import { waitFor } from '../cluster/controllers/core-harness.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { samples, total } from '../observe/prom.js';
 import { buildShim } from './runtime/rootfs.js';
 
 const tag = randomBytes(3).toString('hex');
@@ -219,5 +224,110 @@ describe('node agent end to end (runc, overlayfs, bridge, registry)', () => {
       },
       15_000,
     );
+  }, 60_000);
+  it('reports the pod lifecycle as kubelet events (kubectl describe, field selectors) and serves /metrics', async () => {
+    const client = cp!.client;
+    const node = `e2e-${tag}`;
+    const pod = await client.get(R.pods, 'default', 'myhttpd');
+    const selector = [
+      'involvedObject.kind=Pod',
+      'involvedObject.name=myhttpd',
+      'involvedObject.namespace=default',
+      `involvedObject.uid=${pod.metadata.uid}`,
+      'source=kubelet',
+    ].join(',');
+    const events = await waitFor('kubelet events', async () => {
+      const l = await client.list(R.events, { namespace: 'default', fieldSelector: selector });
+      return l.items.some((e) => e.reason === 'Started') ? l.items : undefined;
+    });
+    const image = `${registry!.host}/demo/httpd:1`;
+    const seen = events.map((e) => `${e.reason}: ${e.message}`);
+    expect(seen).toHaveLength(4);
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        `Pulling: Pulling image "${image}"`,
+        expect.stringMatching(new RegExp(`^Pulled: Successfully pulled image "${image}" in [0-9.]+m?s$`)),
+        'Created: Created container myhttpd',
+        'Started: Started container myhttpd',
+      ]),
+    );
+    for (const e of events) {
+      expect(e.source).toEqual({ component: 'kubelet', host: node });
+      expect(e.involvedObject.fieldPath).toBe('spec.containers{myhttpd}');
+    }
+    // the second pod found the image on the node; its deletion stopped both containers once
+    const pair = await client.list(R.events, {
+      namespace: 'default',
+      fieldSelector: 'involvedObject.name=pair,source=kubelet',
+    });
+    const pairReasons = pair.items.map((e) => `${e.reason}: ${e.message}`);
+    expect(pairReasons).toContain(`Pulled: Container image "${image}" already present on machine`);
+    expect(pairReasons.filter((r) => r.startsWith('Killing')).sort()).toEqual([
+      'Killing: Stopping container web',
+      'Killing: Stopping container writer',
+    ]);
+
+    // stock kubectl, the way users look at it (it sends tokens over TLS only: a second, HTTPS
+    // listener over the same registry, as another server replica would be)
+    const pki = await ensurePki(join(dir, 'server'), ['127.0.0.1']);
+    const tls = createApiServer({
+      registry: cp!.registry,
+      authenticator: cp!.tokens,
+      tls: { cert: pki.certPem, key: pki.keyPem },
+    });
+    const tlsUrl = await tls.listen(0);
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        `clusters: [{name: e2e, cluster: {server: "${tlsUrl}", certificate-authority-data: "${Buffer.from(cp!.caPem).toString('base64')}"}}]`,
+        `users: [{name: admin, user: {token: "${cp!.adminToken}"}}]`,
+        'contexts: [{name: e2e, context: {cluster: e2e, user: admin}}]',
+        'current-context: e2e',
+        '',
+      ].join('\n'),
+    );
+    // async: the API server answering kubectl runs in this process
+    const kubectl = async (...args: string[]) =>
+      (
+        await promisify(execFile)('kubectl', args, {
+          encoding: 'utf8',
+          timeout: 30_000,
+          env: { ...process.env, KUBECONFIG: kubeconfig, HOME: dir },
+        })
+      ).stdout;
+    try {
+      const described = await kubectl('describe', 'pod', 'myhttpd');
+      const section = described.slice(described.indexOf('Events:'));
+      expect(section).toMatch(/Normal\s+Pulling\s+.*kubelet\s+Pulling image/);
+      expect(section).toMatch(/Normal\s+Started\s+.*kubelet\s+Started container myhttpd/);
+      const started = await kubectl('get', 'events', '-n', 'default', '--field-selector', 'reason=Started');
+      const rows = started.trim().split('\n').slice(1);
+      expect(rows).toHaveLength(3); // myhttpd, pair/web, pair/writer
+      expect(rows.every((r) => /\bNormal\s+Started\s+pod\//.test(r))).toBe(true);
+    } finally {
+      await tls.close();
+    }
+
+    // the agent's own /metrics, behind the same token as its log endpoint
+    const base = `http://127.0.0.1:${agent!.agentPort}/metrics`;
+    expect((await fetch(base)).status).toBe(401);
+    const token = await readAgentAuthToken(client);
+    const res = await fetch(base, { headers: { Authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(total(text, 'kubelet_running_pods')).toBeGreaterThanOrEqual(1);
+    expect(total(text, 'kubelet_running_containers', { container_state: 'running' })).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(total(text, 'kubelet_pod_start_duration_seconds_count')).toBeGreaterThanOrEqual(2);
+    expect(
+      total(text, 'gantry_image_pull_duration_seconds_count', { result: 'success' }),
+    ).toBeGreaterThanOrEqual(1);
+    // one process, one registry: the API server's metrics are there too
+    expect(samples(text, 'apiserver_request_total').length).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -10,11 +10,13 @@
 //
 //   GET  /containerLogs/{namespace}/{pod}/{container}?follow&previous&tailLines&timestamps&sinceSeconds&limitBytes
 //   POST /exec/{namespace}/{pod}/{container}  {"command": [...], "timeoutSeconds": n} → ExecResult JSON
+//   GET  /metrics   the process's Prometheus metrics (kubelet_*, and in `gantry up` everything else)
 //   GET  /healthz
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { metricsText } from '../../observe/metrics.js';
 import type { ContainerRuntime, ExecResult } from '../types.js';
 
 export const AGENT_AUTH_SECRET = {
@@ -95,6 +97,12 @@ export async function startAgentServer(
     if (!(await authorized(req))) {
       req.resume();
       sendJson(res, 401, { message: 'Unauthorized' });
+      return;
+    }
+    if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const m = await metricsText();
+      res.writeHead(200, { 'Content-Type': m.contentType, 'Content-Length': Buffer.byteLength(m.body) });
+      res.end(req.method === 'HEAD' ? undefined : m.body);
       return;
     }
     const parts = url.pathname.split('/').slice(1).map(decodeURIComponent);

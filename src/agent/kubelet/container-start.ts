@@ -5,10 +5,12 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Container, Pod } from '../../api/types.js';
+import { observeImagePull } from '../../observe/kubelet-metrics.js';
 import { ImageError, type LocalImage, type PodNetworkInfo, type PullPolicy } from '../types.js';
 import { buildContainerSpec, resolveUser } from './container-spec.js';
 import { ConfigError } from './env.js';
 import { type ContainerKind, containerId, logPath, observe, rootfsDir } from './naming.js';
+import { type PodEvent, recordPodEvent, shortDuration } from './pod-events.js';
 import { planVolumes } from './volumes.js';
 import { fetchPodObjects, type WorkerContext } from './worker-context.js';
 
@@ -41,17 +43,69 @@ export type StartOutcome =
       readonly message: string;
     };
 
+/**
+ * Makes the container's image available, telling users as kubelet does: Pulled "already present"
+ * when no pull was needed, else Pulling → Pulled "Successfully pulled image … in 1.2s" or Failed.
+ */
+async function ensureImage(ctx: WorkerContext, req: StartRequest): Promise<LocalImage> {
+  const { pod, container, signal } = req;
+  const ref = container.image ?? '';
+  const policy = container.imagePullPolicy ?? defaultPullPolicy(ref);
+  const event = (e: Omit<PodEvent, 'container'>) =>
+    recordPodEvent(ctx.recorder, pod, { ...e, container: container.name });
+  if (policy !== 'Always') {
+    try {
+      const local = await ctx.images.ensure(ref, 'Never', undefined, signal);
+      event({
+        type: 'Normal',
+        reason: 'Pulled',
+        message: `Container image "${ref}" already present on machine`,
+      });
+      return local;
+    } catch (e) {
+      if (policy === 'Never' || !(e instanceof ImageError) || e.reason !== 'ErrImageNeverPull') {
+        if (!signal.aborted) {
+          event({ type: 'Warning', reason: 'Failed', message: `Error: ${(e as Error).message}` });
+        }
+        throw e;
+      }
+    }
+  }
+  event({ type: 'Normal', reason: 'Pulling', message: `Pulling image "${ref}"` });
+  const started = Date.now();
+  try {
+    const image = await ctx.images.ensure(ref, policy, undefined, signal);
+    const ms = Date.now() - started;
+    observeImagePull(ms / 1000, true);
+    event({
+      type: 'Normal',
+      reason: 'Pulled',
+      message: `Successfully pulled image "${ref}" in ${shortDuration(ms)}`,
+    });
+    return image;
+  } catch (e) {
+    if (!signal.aborted) {
+      observeImagePull((Date.now() - started) / 1000, false);
+      event({
+        type: 'Warning',
+        reason: 'Failed',
+        message: `Failed to pull image "${ref}": ${(e as Error).message}`,
+      });
+      event({
+        type: 'Warning',
+        reason: 'Failed',
+        message: `Error: ${e instanceof ImageError ? e.reason : 'ErrImagePull'}`,
+      });
+    }
+    throw e;
+  }
+}
+
 export async function startContainer(ctx: WorkerContext, req: StartRequest): Promise<StartOutcome> {
   const { pod, container, kind, attempt, signal } = req;
-  const ref = container.image ?? '';
   let image: LocalImage;
   try {
-    image = await ctx.images.ensure(
-      ref,
-      container.imagePullPolicy ?? defaultPullPolicy(ref),
-      undefined,
-      signal,
-    );
+    image = await ensureImage(ctx, req);
   } catch (e) {
     if (signal.aborted) {
       return { kind: 'aborted' };
@@ -99,6 +153,10 @@ export async function startContainer(ctx: WorkerContext, req: StartRequest): Pro
     if (o) {
       ctx.index.set(o);
     }
+    const event = (reason: string, message: string) =>
+      recordPodEvent(ctx.recorder, pod, { type: 'Normal', reason, message, container: container.name });
+    event('Created', `Created container ${container.name}`);
+    event('Started', `Started container ${container.name}`);
     return { kind: 'started' };
   } catch (e) {
     await ctx.runtime.remove(containerId(uid, container.name, attempt)).catch(() => {});
@@ -106,6 +164,12 @@ export async function startContainer(ctx: WorkerContext, req: StartRequest): Pro
       await ctx.images.unmountRootfs(dir).catch(() => {});
       await rm(dir, { recursive: true, force: true }).catch(() => {});
     }
+    recordPodEvent(ctx.recorder, pod, {
+      type: 'Warning',
+      reason: 'Failed',
+      message: `Error: ${(e as Error).message}`,
+      container: container.name,
+    });
     return e instanceof ConfigError
       ? { kind: 'failed', failure: 'config', reason: e.reason, message: e.message }
       : { kind: 'failed', failure: 'create', reason: 'CreateContainerError', message: (e as Error).message };

@@ -11,8 +11,11 @@ import type { KObject, Pod } from '../../api/types.js';
 import { Informer } from '../../client/informer.js';
 import { R } from '../../client/resources.js';
 import type { Client } from '../../client/types.js';
+import type { EventRecorder } from '../../cluster/events.js';
+import { reportKubelet } from '../../observe/kubelet-metrics.js';
 import type { ContainerRuntime, ExecResult, ImageStore, PodNetwork } from '../types.js';
 import { logPath, observe } from './naming.js';
+import { recordPodEvent } from './pod-events.js';
 import { ContainerIndex, PodWorker, type WorkerContext } from './pod-worker.js';
 import { ProbeManager } from './probes.js';
 import type { TrafficState } from './service-sync.js';
@@ -27,6 +30,8 @@ export interface KubeletOptions {
   readonly dataDir: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Where pod lifecycle Events go (an ApiEventRecorder with component kubelet, host = node name). */
+  readonly recorder?: EventRecorder;
   /** Prefixes hostPath volumes may use; none allowed by default. */
   readonly allowedHostPaths?: readonly string[];
   /** The node's address, reported as the pods' hostIP. Default 127.0.0.1. */
@@ -77,6 +82,7 @@ export class Kubelet {
   private removing = false;
   private started = false;
   private drained?: () => void;
+  private unreport?: () => void;
 
   constructor(private readonly opts: KubeletOptions) {
     this.log = opts.logger?.child({ component: 'kubelet' });
@@ -88,6 +94,18 @@ export class Kubelet {
     this.probes = new ProbeManager({
       runtime: opts.runtime,
       onChange: (uid) => this.workers.get(uid)?.kick(),
+      onFailure: (uid, container, type, message) => {
+        const pod = this.informer.byIndex(UID_INDEX, uid)[0] as Pod | undefined;
+        if (pod) {
+          const probe = `${type[0]!.toUpperCase()}${type.slice(1)}`;
+          recordPodEvent(opts.recorder, pod, {
+            type: 'Warning',
+            reason: 'Unhealthy',
+            container,
+            message: `${probe} probe failed: ${message.trim()}`,
+          });
+        }
+      },
       logger: this.log,
     });
     const allocatable = opts.nodeAllocatable ?? { cpuMilli: 1000, memoryBytes: 1 << 30 };
@@ -102,6 +120,7 @@ export class Kubelet {
       index: this.index,
       clock: opts.clock ?? systemClock,
       logger: this.log,
+      recorder: opts.recorder,
       allowedHostPaths: opts.allowedHostPaths ?? [],
       orphanGraceMs: opts.orphanGraceMs ?? 2_000,
       hostIP: () => opts.hostIP ?? '127.0.0.1',
@@ -159,6 +178,7 @@ export class Kubelet {
     });
     await this.informer.start();
     this.started = true;
+    this.unreport ??= reportKubelet(() => this.runningCounts());
     await this.housekeeping();
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(fn, ms);
@@ -182,6 +202,8 @@ export class Kubelet {
       clearInterval(t);
     }
     this.timers = [];
+    this.unreport?.();
+    this.unreport = undefined;
     this.informer.stop();
     if (opts.removePods) {
       this.removing = true;
@@ -211,6 +233,18 @@ export class Kubelet {
   }
 
   /** Pod uids with a worker (tests, metrics). */
+  /** Pods with a running container and running containers on this node (as last observed). */
+  runningCounts(): { pods: number; containers: number } {
+    let pods = 0;
+    let containers = 0;
+    for (const uid of this.index.pods()) {
+      const n = this.index.forPod(uid).filter((c) => c.state.status === 'running').length;
+      containers += n;
+      pods += n > 0 ? 1 : 0;
+    }
+    return { pods, containers };
+  }
+
   activePods(): string[] {
     return [...this.workers.keys()];
   }

@@ -8,9 +8,11 @@ import type { Logger } from 'pino';
 import { isApiError } from '../../api/errors.js';
 import type { Container, Pod } from '../../api/types.js';
 import { R } from '../../client/resources.js';
+import { observePodStart } from '../../observe/kubelet-metrics.js';
 import { startContainer } from './container-start.js';
 import { ConfigError } from './env.js';
 import { type ContainerKind, type ObservedContainer, observe, podDir, rootfsDir } from './naming.js';
+import { allContainersRunning, backOffEvents, recordPodEvent } from './pod-events.js';
 import { newPodMemory, type PodAction, type PodPlan, planPod, type StartFailure } from './pod-plan.js';
 import { STATUS_KEYS, statusFingerprint } from './pod-status.js';
 import { runHandler } from './probes.js';
@@ -34,6 +36,9 @@ export class PodWorker {
   private idle: Promise<void> = Promise.resolve();
   private settle?: () => void;
   private readonly log?: Logger;
+  /** When this worker first saw its pod bound here and not yet running (for the start latency). */
+  private firstSeen?: bigint;
+  private startMeasured = false;
 
   constructor(
     readonly uid: string,
@@ -115,6 +120,13 @@ export class PodWorker {
   private async sync(): Promise<number | undefined> {
     for (let pass = 0; pass < MAX_PASSES && !this.closed; pass++) {
       const pod = this.ctx.getPod(this.uid);
+      if (pod && !this.startMeasured && this.firstSeen === undefined) {
+        if (allContainersRunning(pod, pod.status) || pod.metadata.deletionTimestamp) {
+          this.startMeasured = true; // adopted or already going away: not a start
+        } else {
+          this.firstSeen = process.hrtime.bigint();
+        }
+      }
       const containers = await this.observe();
       const now = this.ctx.clock.now();
       const drain = this.ctx.drain;
@@ -256,6 +268,13 @@ export class PodWorker {
         { subresource: 'status' },
       );
       this.lastWritten = { fingerprint, rvBefore: rv };
+      for (const e of backOffEvents(pod, pod.status, status)) {
+        recordPodEvent(this.ctx.recorder, pod, e);
+      }
+      if (!this.startMeasured && this.firstSeen !== undefined && allContainersRunning(pod, status)) {
+        this.startMeasured = true;
+        observePodStart(Number(process.hrtime.bigint() - this.firstSeen) / 1e9);
+      }
     } catch (e) {
       if (isApiError(e, 404)) {
         return;
@@ -334,6 +353,16 @@ export class PodWorker {
           sigkill: a.signal === 'SIGKILL',
         });
         this.log?.info({ container: a.name, signal: a.signal, reason: a.reason }, 'killing container');
+        if (!prev && pod) {
+          recordPodEvent(ctx.recorder, pod, {
+            type: 'Normal',
+            reason: 'Killing',
+            container: a.name,
+            message: a.reason.endsWith('will be restarted')
+              ? `Container ${a.name} ${a.reason}`
+              : `Stopping container ${a.name}`,
+          });
+        }
         await ctx.runtime
           .kill(a.id, a.signal)
           .catch((e) => this.log?.debug({ err: (e as Error).message }, 'kill'));

@@ -194,6 +194,8 @@ interface ContainerProber {
 export interface ProbeManagerOptions {
   readonly runtime: Pick<ContainerRuntime, 'exec'>;
   readonly onChange: (podUid: string) => void;
+  /** Every failed probe run (kubelet's Unhealthy event). */
+  readonly onFailure?: (podUid: string, container: string, type: ProbeType, message: string) => void;
   readonly logger?: Logger;
   /** Replaces the real handlers (tests). */
   readonly run?: (probe: any, target: ProbeTarget, timeoutMs: number) => Promise<ProbeOutcome>;
@@ -370,6 +372,7 @@ export class ProbeManager {
         { container: p.target.container.name, probe: type, message: outcome.message },
         'probe failed',
       );
+      this.opts.onFailure?.(p.podUid, p.target.container.name, type, outcome.message);
     }
     if (again) {
       this.schedule(p, type, probe, false);

@@ -6,6 +6,7 @@ import { isApiError } from '../../api/errors.js';
 import type { KObject, Pod } from '../../api/types.js';
 import { R } from '../../client/resources.js';
 import type { Client } from '../../client/types.js';
+import type { EventRecorder } from '../../cluster/events.js';
 import type { ContainerRuntime, ImageStore, PodNetwork } from '../types.js';
 import { referencedObjects } from './env.js';
 import type { ObservedContainer } from './naming.js';
@@ -54,6 +55,8 @@ export interface WorkerContext {
   readonly index: ContainerIndex;
   readonly clock: Clock;
   readonly logger?: Logger;
+  /** Where pod lifecycle Events go (component kubelet, host = node name). */
+  readonly recorder?: EventRecorder;
   readonly allowedHostPaths: readonly string[];
   readonly orphanGraceMs: number;
   hostIP(): string;

@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { ApiError, errors } from '../../api/errors.js';
 import { servedGroups } from '../../api/resources.js';
 import { openApiV3GroupVersionJson, openApiV3Root } from '../../api/schema/index.js';
+import { type RequestLabels, trackRequest } from '../../observe/api-metrics.js';
+import { metricsText, secondsSince } from '../../observe/metrics.js';
 import type { Registry } from '../registry/index.js';
 import type { UserInfo } from './authz.js';
 import {
@@ -20,8 +22,8 @@ import {
   wantsAggregated,
 } from './discovery.js';
 import { type HandlerContext, handleResource, type PodLogSource } from './handlers.js';
-import { sendError, sendJson } from './http-util.js';
-import { parsePath } from './routes.js';
+import { queryFlag, sendError, sendJson } from './http-util.js';
+import { parsePath, type Route } from './routes.js';
 
 export interface Authenticator {
   authenticate(bearerToken: string): UserInfo | undefined;
@@ -54,6 +56,52 @@ export interface ApiServer {
 
 const ANONYMOUS_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
 
+const CONNECT_SUBRESOURCES = new Set(['exec', 'attach', 'portforward', 'proxy']);
+
+/** The request as kube-apiserver labels it in its metrics, and whether it is long-running. */
+export function requestLabels(
+  method: string,
+  rawUrl: string,
+  contentType: string | undefined,
+): { labels: RequestLabels; longRunning: boolean } {
+  let url: URL | undefined;
+  try {
+    url = new URL(rawUrl, 'http://gantry.invalid');
+  } catch {
+    url = undefined;
+  }
+  const route: Route = url ? parsePath(url.pathname) : { kind: 'notFound' };
+  const q = url?.searchParams ?? new URLSearchParams();
+  if (route.kind !== 'resource') {
+    return {
+      labels: { verb: method, group: '', version: '', resource: '', subresource: '', scope: '' },
+      longRunning: false,
+    };
+  }
+  const sub = route.subresource ?? '';
+  let verb = method;
+  if (method === 'GET' && queryFlag(q.get('watch'))) {
+    verb = 'WATCH';
+  } else if (method === 'GET' && route.name === undefined) {
+    verb = 'LIST';
+  } else if (method === 'PATCH' && contentType?.startsWith('application/apply-patch')) {
+    verb = 'APPLY';
+  }
+  const longRunning =
+    verb === 'WATCH' || CONNECT_SUBRESOURCES.has(sub) || (sub === 'log' && queryFlag(q.get('follow')));
+  return {
+    labels: {
+      verb,
+      group: route.info.group,
+      version: route.info.version,
+      resource: route.info.plural,
+      subresource: sub,
+      scope: route.name !== undefined ? 'resource' : route.namespace !== undefined ? 'namespace' : 'cluster',
+    },
+    longRunning,
+  };
+}
+
 export function createApiServer(opts: ApiServerOptions): ApiServer {
   const ctx: HandlerContext = {
     registry: opts.registry,
@@ -66,6 +114,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = process.hrtime.bigint();
+    const method = req.method ?? 'GET';
+    const info = requestLabels(method, req.url ?? '/', req.headers['content-type']);
+    const finish = trackRequest(info.labels, info.longRunning);
+    res.once('close', () => finish(res.statusCode, secondsSince(started)));
     serve(req, res)
       .catch((e) => {
         if (!(e instanceof ApiError)) {
@@ -104,6 +156,16 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     if (!user && !ANONYMOUS_PATHS.has(path)) {
       req.resume();
       throw errors.unauthorized();
+    }
+    if (path === '/metrics') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        req.resume();
+        throw errors.methodNotAllowed('the server does not allow this method on /metrics');
+      }
+      const m = await metricsText();
+      res.writeHead(200, { 'Content-Type': m.contentType, 'Content-Length': Buffer.byteLength(m.body) });
+      res.end(req.method === 'HEAD' ? undefined : m.body);
+      return;
     }
     const route = parsePath(path);
     const method = req.method ?? 'GET';

@@ -27,8 +27,10 @@ import {
   ownerKeyOf,
 } from '../../cluster/controllers/owner-refs.js';
 import type { EventRecorder } from '../../cluster/events.js';
+import { countRolloutSteps, countRolloutTransition, reportRollouts } from '../../observe/rollout-metrics.js';
 import { executeReplicaSetAction, HashCollisionError } from '../common/executor.js';
-import { MANAGED_BY, ROLLOUT_HASH_LABEL, type RolloutAction } from './context.js';
+import { MANAGED_BY, ROLLOUT_HASH_LABEL, ROLLOUT_REVISION, type RolloutAction } from './context.js';
+import { rolloutTransition } from './events.js';
 import { planRollout } from './plan.js';
 
 export interface RolloutControllerOptions {
@@ -119,11 +121,19 @@ export class RolloutController implements Reconciler {
   }
 
   start(opts: { workers?: number; logger?: Logger } = {}): ControllerHandle {
-    return runController(this, {
+    const handle = runController(this, {
       queue: this.queue,
       workers: opts.workers ?? 2,
       logger: opts.logger ?? this.opts.logger,
     });
+    const unreport = reportRollouts(() => this.rollouts.list());
+    return {
+      queue: handle.queue,
+      stop: async () => {
+        unreport();
+        await handle.stop();
+      },
+    };
   }
 
   private deletingNow(): Set<string> {
@@ -192,9 +202,22 @@ export class RolloutController implements Reconciler {
         }
         return;
       }
-      case 'setStatus':
+      case 'setStatus': {
         await client.update(R.rollouts, { ...ro, status: a.status }, { subresource: 'status' });
+        const hash = a.status.currentPodHash;
+        const revision = controlledBy(this.replicaSets, ro).find(
+          (rs) => rs.metadata.labels?.[ROLLOUT_HASH_LABEL] === hash,
+        )?.metadata.annotations?.[ROLLOUT_REVISION];
+        const t = rolloutTransition(ro, ro.status, a.status, revision);
+        for (const e of t.events) {
+          recorder?.event(ro, e.type, e.reason, e.message);
+        }
+        if (t.phase) {
+          countRolloutTransition(ro, t.phase.from, t.phase.to);
+        }
+        countRolloutSteps(ro, t.stepsCompleted);
         return;
+      }
       default:
         try {
           await executeReplicaSetAction({ client, recorder, owner: ro, hashLabel: ROLLOUT_HASH_LABEL }, a);

@@ -31,6 +31,8 @@ export class FakeClock {
 export class FakeImages implements ImageStore {
   readonly images = new Map<string, LocalImage>();
   readonly pulls: { ref: string; policy: PullPolicy }[] = [];
+  /** Images on the node (pulled once, as the real store keeps them); `images` is what can be pulled. */
+  readonly local = new Set<string>();
   readonly mounted = new Set<string>();
   /** ref → error to throw on ensure. */
   readonly failing = new Map<string, ImageError>();
@@ -60,9 +62,16 @@ export class FakeImages implements ImageStore {
       throw err;
     }
     const img = this.images.get(ref);
+    if (policy === 'Never' && !(img && this.local.has(ref))) {
+      throw new ImageError(
+        'ErrImageNeverPull',
+        `image ${ref} is not present on this node and its pull policy is Never`,
+      );
+    }
     if (!img) {
       throw new ImageError('ErrImagePull', `failed to pull image "${ref}": not found`);
     }
+    this.local.add(ref);
     return img;
   }
 

@@ -6,6 +6,7 @@ import { Kubelet, type KubeletOptions } from '../../../src/agent/kubelet/kubelet
 import type { KObject, Pod } from '../../../src/api/types.js';
 import { InProcessClient } from '../../../src/client/in-process.js';
 import { R } from '../../../src/client/resources.js';
+import { MemoryEventRecorder } from '../../../src/cluster/events.js';
 import { Registry } from '../../../src/cluster/registry/index.js';
 import { MemoryStore } from '../../../src/cluster/store/memory.js';
 import { type FakeClock, FakeImages, FakeMounter, FakeNetwork, FakeRuntime } from './fakes.js';
@@ -19,6 +20,8 @@ export interface KubeletHarness {
   readonly mounter: FakeMounter;
   readonly dataDir: string;
   readonly clock: { now(): Date };
+  /** The pod lifecycle events the kubelet reported. */
+  readonly recorder: MemoryEventRecorder;
   kubelet: Kubelet;
   /** Starts a (new) kubelet over the same fakes, as an agent restart does. */
   startKubelet(over?: Partial<KubeletOptions>): Promise<Kubelet>;
@@ -41,7 +44,9 @@ export async function newKubeletHarness(
   const mounter = new FakeMounter();
   const dataDir = mkdtempSync(join(tmpdir(), 'gantry-kubelet-'));
   const kubelets: Kubelet[] = [];
+  const recorder = new MemoryEventRecorder();
   const h: KubeletHarness = {
+    recorder,
     client,
     registry,
     images,
@@ -63,6 +68,7 @@ export async function newKubeletHarness(
         mounter,
         hostIP: '192.168.1.10',
         orphanGraceMs: 200,
+        recorder,
         ...opts.kubelet,
         ...over,
       });

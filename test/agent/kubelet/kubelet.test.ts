@@ -16,6 +16,9 @@ afterEach(async () => {
 
 const cs = (p: Pod, name = 'app') => (p.status?.containerStatuses ?? []).find((c: any) => c.name === name);
 const cond = (p: Pod, type: string) => p.status?.conditions?.find((c) => c.type === type);
+/** `Reason: message` of the events the kubelet reported about a pod. */
+const eventsOf = (k: KubeletHarness, pod = 'web') =>
+  k.recorder.events.filter((e) => e.obj.metadata.name === pod).map((e) => `${e.reason}: ${e.message}`);
 
 describe('Kubelet over fakes', () => {
   it('runs a bound pod: network, container, status Running with its IP', async () => {
@@ -39,7 +42,24 @@ describe('Kubelet over fakes', () => {
     expect(c.spec.args).toEqual(['/bin/sh', '-c', 'sleep 3600']);
     expect(c.spec.env).toEqual(['PATH=/bin', 'X=1']);
     expect(c.spec.netnsPath).toBe(`/var/run/netns/fake-${created.metadata.uid}`);
-    expect(h.images.pulls).toEqual([{ ref: 'busybox:1.36', policy: 'IfNotPresent' }]);
+    // not on the node yet: looked for locally, then pulled with the default policy of a tagged image
+    expect(h.images.pulls).toEqual([
+      { ref: 'busybox:1.36', policy: 'Never' },
+      { ref: 'busybox:1.36', policy: 'IfNotPresent' },
+    ]);
+    expect(eventsOf(h)).toEqual([
+      'Pulling: Pulling image "busybox:1.36"',
+      expect.stringMatching(/^Pulled: Successfully pulled image "busybox:1.36" in \d+(\.\d+)?m?s$/),
+      'Created: Created container app',
+      'Started: Started container app',
+    ]);
+    expect(
+      h.recorder.events.every((e) => e.fieldPath === 'spec.containers{app}' && e.type === 'Normal'),
+    ).toBe(true);
+    // a second pod with the same image finds it on the node
+    await h.createPod({}, 'web2');
+    await waitFor('web2 started', () => eventsOf(h!, 'web2').includes('Started: Started container app'));
+    expect(eventsOf(h, 'web2')[0]).toBe('Pulled: Container image "busybox:1.36" already present on machine');
   });
 
   it('restarts a crashing container with CrashLoopBackOff back-off (injected clock)', async () => {
@@ -70,6 +90,13 @@ describe('Kubelet over fakes', () => {
       return cs(x)?.state?.waiting?.message?.startsWith('back-off 20s') ? x : undefined;
     });
     expect(cs(p2).restartCount).toBe(2);
+    const backOff = h.recorder.events.filter((e) => e.reason === 'BackOff');
+    expect(backOff.length).toBeGreaterThanOrEqual(2);
+    expect(backOff[0]).toMatchObject({
+      type: 'Warning',
+      fieldPath: 'spec.containers{app}',
+      message: `Back-off restarting failed container app in pod web_default(${p.metadata.uid})`,
+    });
     // only the last two attempts are kept
     await waitFor('attempt 0 removed', () => h!.runtime.events.includes('remove app#0'));
   });
@@ -157,6 +184,14 @@ describe('Kubelet over fakes', () => {
     );
     expect(cs(p).lastState.terminated).toMatchObject({ exitCode: 143 });
     expect(h.runtime.events).toContain('kill app#0 SIGTERM');
+    h.runtime.execHandler = () => ({ exitCode: 0, output: 'fine', timedOut: false });
+    expect(eventsOf(h)).toEqual(
+      expect.arrayContaining([
+        'Unhealthy: Liveness probe failed: ',
+        'Killing: Container app failed liveness probe, will be restarted',
+      ]),
+    );
+    expect(h.recorder.events.find((e) => e.reason === 'Unhealthy')?.type).toBe('Warning');
   });
 
   it('terminates gracefully: preStop, SIGTERM, SIGKILL after the grace, teardown, DELETE with grace 0', async () => {
@@ -187,6 +222,8 @@ describe('Kubelet over fakes', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     const seq = h.runtime.events.filter((e) => /exec|kill|remove/.test(e));
     expect(seq).toEqual(['exec app drain', 'kill app#0 SIGTERM', 'kill app#0 SIGKILL', 'remove app#0']);
+    // one Killing event, not one per signal
+    expect(eventsOf(h).filter((e) => e.startsWith('Killing'))).toEqual(['Killing: Stopping container app']);
     expect(h.network.pods.has(uid), h.network.events.join(',')).toBe(false);
     expect(existsSync(join(h.dataDir, 'pods', uid))).toBe(false);
   });
@@ -205,6 +242,8 @@ describe('Kubelet over fakes', () => {
     expect(h.runtime.events.filter((e) => e.startsWith('run'))).toEqual(['run app#0']);
     expect(h.runtime.events.filter((e) => e.startsWith('kill'))).toEqual([]);
     expect(after.status).toEqual(before.status);
+    // nothing was started again, so nothing is reported again
+    expect(eventsOf(h).filter((e) => e.startsWith('Started'))).toHaveLength(1);
   });
 
   it('cleans up containers, network and files of pods no longer assigned to the node', async () => {
@@ -265,6 +304,17 @@ describe('Kubelet over fakes', () => {
       return cs(x as Pod)?.state?.waiting?.reason === 'CreateContainerConfigError' ? x : undefined;
     });
     expect(cs(cfg as Pod).state.waiting.message).toBe('configmap "cfg" not found');
+    expect(eventsOf(h, 'bad-image')).toEqual(
+      expect.arrayContaining([
+        'Pulling: Pulling image "nope:1"',
+        'Failed: Failed to pull image "nope:1": failed to pull image "nope:1": not found',
+        'Failed: Error: ErrImagePull',
+      ]),
+    );
+    expect(eventsOf(h, 'bad-cfg')).toContain('Failed: Error: configmap "cfg" not found');
+    expect(h.recorder.events.filter((e) => e.reason === 'Failed').every((e) => e.type === 'Warning')).toBe(
+      true,
+    );
   });
 
   it('stop({ removePods }) leaves nothing behind and keeps the pods in the API', async () => {

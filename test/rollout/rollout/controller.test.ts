@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KObject } from '../../../src/api/types.js';
 import { R } from '../../../src/client/resources.js';
+import { metricsText } from '../../../src/observe/metrics.js';
 import { ROLLOUT_HASH_LABEL, SCALE_DOWN_DEADLINE } from '../../../src/rollout/rollout/context.js';
 import {
   abortRolloutPatch,
@@ -13,6 +14,7 @@ import {
   retryRolloutPatch,
   undoRolloutPatch,
 } from '../../../src/rollout/rollout/controls.js';
+import { samples, total } from '../../observe/prom.js';
 import { activePods, type RolloutCluster, replicaSetsOf, startCluster, until } from '../harness.js';
 
 let cluster: RolloutCluster | undefined;
@@ -180,6 +182,21 @@ describe('RolloutController: blue/green', () => {
     expect(await selector(c, 'web-active')).toBe(v2);
     watch.stop();
     expect(activeChanges).toEqual([v2]);
+
+    // what users see in `kubectl describe rollout web` (Argo Rollouts' reasons)
+    const reasons = c.recorder.events.map((e) => `${e.reason}: ${e.message}`);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        'RolloutUpdated: Rollout updated to revision 2',
+        'RolloutPaused: Rollout is paused (BlueGreenPause)',
+        'RolloutResumed: Rollout is resumed',
+        `SwitchService: Switched selector for service 'web-active' from '${v1}' to '${v2}'`,
+        'RolloutCompleted: Rollout completed update to revision 2: Completed blue-green update',
+        'RolloutAborted: Rollout aborted update to revision 3',
+      ]),
+    );
+    expect(c.recorder.events.find((e) => e.reason === 'RolloutAborted')?.type).toBe('Warning');
+    expect(reasons.some((r) => r.startsWith('ScalingReplicaSet: Scaled down replica set'))).toBe(true);
   });
 });
 
@@ -223,6 +240,35 @@ describe('RolloutController: canary', () => {
     expect((await rsByHash(c, v1))?.spec.replicas).toBe(0);
     const pods = await activePods(c.client, 'app=web');
     expect(pods.map((p) => p.spec.containers[0]?.image)).toEqual(['app:v2', 'app:v2', 'app:v2', 'app:v2']);
+    // one event per completed step, Argo's wording; the metrics moved with them
+    expect(
+      c.recorder.events.filter((e) => e.reason === 'RolloutStepCompleted').map((e) => e.message),
+    ).toEqual([
+      'Rollout step 1/4 completed (setWeight: 25)',
+      'Rollout step 2/4 completed (pause: {})',
+      'Rollout step 3/4 completed (setWeight: 50)',
+      'Rollout step 4/4 completed (pause: {duration: 1s})',
+    ]);
+    expect(c.recorder.events.map((e) => e.reason)).toEqual(
+      expect.arrayContaining(['RolloutUpdated', 'RolloutPaused', 'RolloutResumed', 'RolloutCompleted']),
+    );
+    const metrics = await metricsText();
+    expect(
+      total(metrics.body, 'gantry_rollout_step_total', { namespace: 'default', name: 'web' }),
+    ).toBeGreaterThanOrEqual(4);
+    expect(
+      total(metrics.body, 'gantry_rollout_phase_transitions_total', {
+        name: 'web',
+        from: 'Progressing',
+        to: 'Paused',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(samples(metrics.body, 'rollout_info', { namespace: 'default', name: 'web' })).toEqual([
+      expect.objectContaining({
+        value: 1,
+        labels: { namespace: 'default', name: 'web', strategy: 'canary', phase: 'Healthy' },
+      }),
+    ]);
 
     // undo: the v1 template comes back and goes through the steps again on the same ReplicaSet
     await control(c, undoRolloutPatch(done, await replicaSetsOf(c.client, 'web')));

@@ -1,0 +1,67 @@
+// ApiEventRecorder over a real registry: repeats bump count, a chatty reason folds into one
+// combined event (bounded), fieldPath and source are stored, and kubectl's field selectors find them.
+import { describe, expect, it } from 'vitest';
+import type { KObject } from '../../src/api/types.js';
+import { InProcessClient } from '../../src/client/in-process.js';
+import { R } from '../../src/client/resources.js';
+import { ApiEventRecorder } from '../../src/cluster/events.js';
+import { Registry } from '../../src/cluster/registry/index.js';
+import { MemoryStore } from '../../src/cluster/store/memory.js';
+
+async function setup(): Promise<{ client: InProcessClient; pod: KObject }> {
+  const registry = new Registry({ store: new MemoryStore() });
+  await registry.bootstrap();
+  const client = new InProcessClient(registry);
+  const pod = await client.create(R.pods, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { containers: [{ name: 'app', image: 'busybox:1.36' }] },
+  });
+  return { client, pod };
+}
+
+describe('ApiEventRecorder', () => {
+  it('aggregates repeats into count and stores source, host and fieldPath', async () => {
+    const { client, pod } = await setup();
+    const rec = new ApiEventRecorder(client, 'kubelet', { host: 'node-1' });
+    for (let i = 0; i < 3; i++) {
+      await rec.emit(pod, 'Warning', 'BackOff', 'Back-off restarting failed container app', {
+        fieldPath: 'spec.containers{app}',
+      });
+    }
+    const list = await client.list(R.events, {
+      namespace: 'default',
+      fieldSelector: `involvedObject.uid=${pod.metadata.uid},involvedObject.fieldPath=spec.containers{app},reason=BackOff,type=Warning,source=kubelet`,
+    });
+    expect(list.items).toHaveLength(1);
+    expect(list.items[0]).toMatchObject({
+      count: 3,
+      source: { component: 'kubelet', host: 'node-1' },
+      involvedObject: { kind: 'Pod', name: 'web', fieldPath: 'spec.containers{app}' },
+    });
+  });
+
+  it('folds a reason with many different messages into one combined event', async () => {
+    const { client, pod } = await setup();
+    const rec = new ApiEventRecorder(client, 'kubelet');
+    for (let i = 0; i < 30; i++) {
+      await rec.emit(pod, 'Warning', 'Unhealthy', `Liveness probe failed: output ${i}`);
+    }
+    const list = await client.list(R.events, { namespace: 'default', fieldSelector: 'reason=Unhealthy' });
+    expect(list.items.length).toBe(11);
+    const combined = list.items.filter((e) =>
+      String(e.message).startsWith('(combined from similar events): '),
+    );
+    expect(combined).toHaveLength(1);
+    expect(combined[0]).toMatchObject({
+      count: 20,
+      message: '(combined from similar events): Liveness probe failed: output 29',
+    });
+    // another reason about the same object is not affected
+    await rec.emit(pod, 'Normal', 'Started', 'Started container app');
+    expect(
+      (await client.list(R.events, { namespace: 'default', fieldSelector: 'reason=Started' })).items,
+    ).toHaveLength(1);
+  });
+});
