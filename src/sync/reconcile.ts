@@ -285,7 +285,8 @@ export class ApplicationController implements Reconciler {
     if (status.operationState?.phase === 'Running') {
       requeue = await this.continueOperation(app, status, source, destNs, now, log);
     }
-    await this.writeStatus(app, status, now);
+    // compared with (and events relative to) what this pass may already have written
+    await this.writeStatus(this.writer.current(key, app) ?? app, status, now);
     if (status.operationState && isCompleted(status.operationState.phase) && app.operation) {
       await this.writer.clearOperation(app);
     }
@@ -363,6 +364,11 @@ export class ApplicationController implements Reconciler {
     const started = operationStartedEvent(status.operationState);
     this.opts.recorder?.event(app, started.type, started.reason, started.message);
     log?.info({ revision, manual: decision.manual }, 'sync started');
+    if (decision.selfHeal) {
+      // Users (and `app wait`, the dashboard) see the drift before it is reverted, even when the
+      // heal finishes within this pass: the OutOfSync status is written first.
+      await this.writeStatus(app, status, now);
+    }
     return 0;
   }
 

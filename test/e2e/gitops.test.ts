@@ -351,8 +351,9 @@ describe('GitOps end to end with polling (gantry up, poll every 2 s)', () => {
     );
   }, 120_000);
 
-  // retry: the revert is reliable, but whether the app's status is written as OutOfSync before the
-  // same reconcile pass heals it is timing-dependent (seen failing ~1 run in 3) — see the closing note
+  // The controller writes OutOfSync before it starts a self-heal (src/sync/reconcile.ts maybeStart);
+  // before that it could heal within the pass that saw the drift and the OutOfSync state was never
+  // stored (~1 run in 3). The retry stays for the revert's deadline on a loaded machine.
   it('self-heal: kubectl scale of a synced Deployment is reverted within one poll', {
     retry: 2,
     timeout: 90_000,

@@ -216,21 +216,41 @@ describe('ApplicationController', () => {
     await syncedAt('heal', sha);
     await syncedAt('noheal', sha);
     await new Promise((r) => setTimeout(r, 1100)); // past the grace after the last sync
+    // every version of the Application written from here on (a watch sees each one)
+    const healSeen: string[] = [];
+    const healWatch = await h.client.watch(R.applications, { namespace: 'gantry' }, (e) => {
+      if (e.object.metadata.name === 'heal') {
+        healSeen.push(String(e.object.status?.sync?.status));
+      }
+    });
     const t0 = Date.now();
-    await h.client.patch(
-      R.deployments,
-      'heal',
-      'web',
-      'merge',
-      { spec: { replicas: 5 } },
-      { subresource: 'scale' },
-    );
-    await waitFor(
-      'replicas reverted',
-      async () => (await h.client.get(R.deployments, 'heal', 'web')).spec.replicas === 2,
-      5000,
-    );
-    expect(Date.now() - t0).toBeLessThan(3000);
+    try {
+      await h.client.patch(
+        R.deployments,
+        'heal',
+        'web',
+        'merge',
+        { spec: { replicas: 5 } },
+        { subresource: 'scale' },
+      );
+      await waitFor(
+        'replicas reverted',
+        async () => (await h.client.get(R.deployments, 'heal', 'web')).spec.replicas === 2,
+        5000,
+      );
+      expect(Date.now() - t0).toBeLessThan(3000);
+      await syncedAt('heal', sha);
+    } finally {
+      healWatch.stop();
+    }
+    // the drift was shown (status and Event) before it was reverted, however fast the heal
+    expect(healSeen).toContain('OutOfSync');
+    expect(healSeen.at(-1)).toBe('Synced');
+    const healEvents = await h.client.list(R.events, {
+      namespace: 'gantry',
+      fieldSelector: 'involvedObject.name=heal,reason=ResourceUpdated',
+    });
+    expect(healEvents.items.map((e) => e.message)).toContain('Updated sync status: Synced -> OutOfSync');
 
     await h.client.patch(
       R.deployments,
@@ -247,6 +267,40 @@ describe('ApplicationController', () => {
     expect(s.resources?.find((r) => r.name === 'web')?.status).toBe('OutOfSync');
     await new Promise((r) => setTimeout(r, 1500));
     expect((await h.client.get(R.deployments, 'noheal', 'web')).spec.replicas).toBe(5);
+  });
+
+  it('self-heal of a ConfigMap edit (healed within one pass) still shows OutOfSync and its Event first', async () => {
+    const repo = makeRepo(h.root, 'heal-cm');
+    const sha = repo.commit({ 'cm.yaml': configMap('cfg', { v: '1' }) });
+    await h.client.create(
+      R.applications,
+      application('heal-cm', repo.url, { automated: { prune: true, selfHeal: true } }),
+    );
+    await syncedAt('heal-cm', sha);
+    await new Promise((r) => setTimeout(r, 1100)); // past the grace after the last sync
+    const seen: string[] = [];
+    const watch = await h.client.watch(R.applications, { namespace: 'gantry' }, (e) => {
+      if (e.object.metadata.name === 'heal-cm') {
+        seen.push(String(e.object.status?.sync?.status));
+      }
+    });
+    try {
+      await h.client.patch(R.configmaps, 'heal-cm', 'cfg', 'merge', { data: { v: 'edited' } });
+      await waitFor(
+        'edit reverted',
+        async () => (await h.client.get(R.configmaps, 'heal-cm', 'cfg')).data?.v === '1',
+        5000,
+      );
+      await syncedAt('heal-cm', sha);
+    } finally {
+      watch.stop();
+    }
+    expect(seen).toContain('OutOfSync');
+    const events = await h.client.list(R.events, {
+      namespace: 'gantry',
+      fieldSelector: 'involvedObject.name=heal-cm,reason=ResourceUpdated',
+    });
+    expect(events.items.map((e) => e.message)).toContain('Updated sync status: Synced -> OutOfSync');
   });
 
   it('syncs over smart HTTP with credentials from a repository Secret', async () => {
