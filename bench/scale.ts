@@ -9,9 +9,17 @@
 //   npm run bench:scale                       # build, run, write bench/RESULTS.md
 //   node dist/bench/scale.js --stores sqlite --deployments 10 --no-write
 //   node dist/bench/scale.js --profile        # server under --cpu-prof: where its time goes
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { KObject } from '../src/api/types.js';
 import { HttpClient } from '../src/client/http.js';
@@ -38,6 +46,12 @@ const { values: args } = parseArgs({
     stores: { type: 'string', default: 'sqlite,etcd' },
     'timeout-s': { type: 'string', default: '100' },
     profile: { type: 'boolean', default: false },
+    /** With --profile: also copy the server's .cpuprofile here (for a closer look). */
+    'profile-dir': { type: 'string' },
+    /** Write every pod's times (ms after the Deployments were created) as JSON lines to this file. */
+    dump: { type: 'string' },
+    /** "What changed" line for RESULTS.md (before → after, conditions). */
+    note: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -49,6 +63,10 @@ const STORES = (args.stores ?? '').split(',').filter((s): s is StoreKind => s ==
 
 function log(msg: string): void {
   process.stdout.write(`[scale] ${msg}\n`);
+}
+
+function loadAvg1(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
 
 function nodeAddress(i: number): string {
@@ -94,7 +112,14 @@ async function runStore(store: StoreKind): Promise<ScaleRun> {
     const server = await startServer({
       dataDir,
       nodeArgs: args.profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
-      serverArgs: etcd ? ['--store', `etcd:${etcd.endpoint}`] : [],
+      serverArgs: [
+        ...(etcd ? ['--store', `etcd:${etcd.endpoint}`] : []),
+        // Kubernetes' default toleration of an unreachable/not-ready node (300 s) instead of
+        // Gantry's 5 s: on a saturated machine a hollow node's lease renewal can be late, and
+        // evicting its pods would measure recreation, not scheduling (pods deleted are counted).
+        '--pod-eviction-ms',
+        '300000',
+      ],
     });
     log(`${store}: gantry server at ${server.url} (pid ${server.pid})`);
     const newClient = (agent: string) => {
@@ -133,6 +158,7 @@ async function runStore(store: StoreKind): Promise<ScaleRun> {
       const cpu0 = procCpuMs(server.pid);
       const etcdCpu0 = etcd ? procCpuMs(etcd.pid) : 0;
       const benchCpu0 = process.cpuUsage();
+      const loadStart = loadAvg1();
       const t0 = nowMs();
       await Promise.all(
         Array.from({ length: DEPLOYMENTS }, (_, i) => admin.create(R.deployments, deployment(i))),
@@ -165,7 +191,25 @@ async function runStore(store: StoreKind): Promise<ScaleRun> {
       const etcdMem = etcd ? procMemory(etcd.pid) : undefined;
       observer.stop();
 
+      const loadEnd = loadAvg1();
       const recs = [...observer.pods.values()];
+      if (args.dump) {
+        writeFileSync(
+          `${args.dump}.${store}.jsonl`,
+          [...observer.pods]
+            .map(([name, r]) =>
+              JSON.stringify({
+                name,
+                node: r.node,
+                added: r.added === undefined ? undefined : r.added - t0,
+                bound: r.bound === undefined ? undefined : r.bound - t0,
+                running: r.running === undefined ? undefined : r.running - t0,
+                deleted: r.deleted === undefined ? undefined : r.deleted - t0,
+              }),
+            )
+            .join('\n'),
+        );
+      }
       const added = recs.map((r) => r.added!).filter((t) => t !== undefined);
       const bound = recs.filter((r) => r.bound !== undefined);
       const running = recs.filter((r) => r.running !== undefined);
@@ -205,6 +249,9 @@ async function runStore(store: StoreKind): Promise<ScaleRun> {
         podsPerNodeMax: Math.max(0, ...perNode.values()),
         wrongNode: observer.wrongNode,
         nodeErrors,
+        deleted: recs.filter((r) => r.deleted !== undefined).length,
+        loadStart,
+        loadEnd,
       };
       log(
         `${store}: ${result.bound}/${total} bound at ${result.bindThroughput.toFixed(0)} pods/s, ` +
@@ -239,13 +286,21 @@ function readProfile(dir: string, windows: { fromUs: number; toUs: number }[]): 
   if (!file) {
     return undefined;
   }
+  if (args['profile-dir']) {
+    mkdirSync(args['profile-dir'], { recursive: true });
+    copyFileSync(join(dir, file), join(args['profile-dir'], `${basename(dirname(dir))}-${file}`));
+  }
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
   return summarizeProfile(profile, windows, 15);
 }
 
 async function main(): Promise<void> {
   const machine = machineInfo();
-  const command = `node dist/bench/scale.js${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+  // the --note text goes into its own line of the report, not into the command
+  const shown = process.argv
+    .slice(2)
+    .filter((a, i, all) => !a.startsWith('--note') && all[i - 1] !== '--note');
+  const command = `node dist/bench/scale.js${shown.length > 0 ? ` ${shown.join(' ')}` : ''}`;
   log(`machine: ${describeMachine(machine)}`);
   log(`command: ${command}`);
   const runs: ScaleRun[] = [];
@@ -260,6 +315,7 @@ async function main(): Promise<void> {
     deployments: DEPLOYMENTS,
     replicas: REPLICAS,
     runs,
+    note: args.note,
   });
   process.stdout.write(`\n${section}\n`);
   if (!args['no-write']) {

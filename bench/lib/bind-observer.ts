@@ -13,6 +13,8 @@ export interface PodTimes {
   added?: number;
   bound?: number;
   running?: number;
+  /** The pod's DELETED event (evicted, or deleted by its ReplicaSet). */
+  deleted?: number;
   node?: string;
 }
 
@@ -54,6 +56,10 @@ export async function observeBindings(
       pods.set(uid, rec);
     }
     rec.added ??= t;
+    if (ev.type === 'DELETED') {
+      rec.deleted ??= t;
+      return;
+    }
     if (pod.spec?.nodeName && rec.bound === undefined) {
       rec.bound = t;
       rec.node = pod.spec.nodeName;

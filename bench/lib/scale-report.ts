@@ -41,6 +41,11 @@ export interface ScaleRun {
   readonly podsPerNodeMax: number;
   readonly wrongNode: number;
   readonly nodeErrors: number;
+  /** Pods deleted while the scenario ran (none expected: no node fails, nothing scales down). */
+  readonly deleted: number;
+  /** 1-min load average of the machine when the run started and when it ended. */
+  readonly loadStart: number;
+  readonly loadEnd: number;
   profile?: ProfileSummary | undefined;
 }
 
@@ -52,6 +57,8 @@ export interface ScaleReportInput {
   readonly deployments: number;
   readonly replicas: number;
   readonly runs: readonly ScaleRun[];
+  /** What changed since the previous recorded run (free text, from --note). */
+  readonly note?: string;
 }
 
 const STORE_LABEL: Record<StoreKind, string> = { sqlite: 'SQLite', etcd: 'etcd' };
@@ -88,6 +95,7 @@ const ROWS: readonly Row[] = [
   },
   { label: 'pods bound', value: (r) => r.bound, digits: 0, unit: '' },
   { label: 'pods Running and Ready', value: (r) => r.running, digits: 0, unit: '' },
+  { label: 'pods deleted during the run', value: (r) => r.deleted, digits: 0, unit: '' },
   {
     label: '**scheduling throughput** (first pod seen → last bound)',
     value: (r) => r.bindThroughput,
@@ -127,10 +135,11 @@ const ROWS: readonly Row[] = [
     ratio: true,
   },
   {
-    label: 'server CPU per pod',
-    value: (r) => r.serverCpuMs / Math.max(1, r.running),
+    label: '**server CPU per scheduled pod** (CPU-ms per pod bound; less noise-sensitive than pods/s)',
+    value: (r) => r.serverCpuMs / Math.max(1, r.bound),
     digits: 2,
     unit: 'ms',
+    ratio: true,
   },
   {
     label: 'etcd process CPU (during the scenario)',
@@ -150,6 +159,7 @@ const ROWS: readonly Row[] = [
   { label: 'pods per node, min / max', value: () => undefined, digits: 0, unit: '' },
   { label: 'pods reported by a node they were not bound to', value: (r) => r.wrongNode, digits: 0, unit: '' },
   { label: 'hollow-node write errors', value: (r) => r.nodeErrors, digits: 0, unit: '' },
+  { label: '1-min load average, run start / end', value: () => undefined, digits: 0, unit: '' },
 ];
 
 export function renderScaleSection(input: ScaleReportInput): string {
@@ -165,10 +175,13 @@ export function renderScaleSection(input: ScaleReportInput): string {
     `- Date: ${input.date}`,
     `- Machine: ${input.machine} (1-min load ${fmt(input.loadAvg1, 2)} at the start; the bench shares the cores with the server)`,
     `- Command: \`${input.command}\` (\`npm run bench:scale\`)`,
-    `- Scenario: a real \`gantry server\` process per store (\`--store etcd:URL\` against a real single-member etcd with its default durable settings), ${nodes} hollow nodes (bench/lib/hollow-node.ts: register the Node, wait for the IPAM controller's pod CIDR, renew a Lease in kube-node-lease every 10 s, watch their own pods with \`fieldSelector=spec.nodeName=NAME\` on their own HTTPS client, report each pod Running+Ready with an IP through \`pods/status\`, 4 writes in flight per node), then ${input.deployments} Deployments × ${input.replicas} replicas = ${target.toLocaleString('en-US')} pods created at once (10m CPU / 16Mi requested each).`,
+    `- Scenario: a real \`gantry server\` process per store (\`--store etcd:URL\` against a real single-member etcd with its default durable settings; \`--pod-eviction-ms 300000\`, Kubernetes' default toleration of an unreachable node, so a hollow node starved of CPU is not evicted), ${nodes} hollow nodes (bench/lib/hollow-node.ts: register the Node, wait for the IPAM controller's pod CIDR, renew a Lease in kube-node-lease every 10 s, watch their own pods with \`fieldSelector=spec.nodeName=NAME\` on their own HTTPS client, report each pod Running+Ready with an IP through \`pods/status\`, 4 writes in flight per node), then ${input.deployments} Deployments × ${input.replicas} replicas = ${target.toLocaleString('en-US')} pods created at once (10m CPU / 16Mi requested each).`,
     "- Timing: the server stamps times in whole seconds, so every time is the bench's monotonic clock at which one watch on the namespace received the event: ADDED (the pod exists), the first event carrying `spec.nodeName` (bound), the first showing Running with Ready=True. Throughput = pods bound ÷ (last bound − first pod seen).",
-    '',
   ];
+  if (input.note) {
+    out.push(`- What changed: ${input.note}`);
+  }
+  out.push('');
   const timedOut = runs.filter((r) => r.timedOut);
   for (const r of timedOut) {
     out.push(`- **${STORE_LABEL[r.store]} did not finish:** ${r.timedOut}; figures are what it reached.`);
@@ -193,7 +206,9 @@ export function renderScaleSection(input: ScaleReportInput): string {
       cells.push(
         row.label.startsWith('pods per node')
           ? `${r.podsPerNodeMin} / ${r.podsPerNodeMax}`
-          : fmt(row.value(r), row.digits, row.unit),
+          : row.label.startsWith('1-min load')
+            ? `${fmt(r.loadStart, 2)} / ${fmt(r.loadEnd, 2)}`
+            : fmt(row.value(r), row.digits, row.unit),
       );
     }
     if (both) {

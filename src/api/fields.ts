@@ -87,8 +87,16 @@ const BY_KIND: Record<string, Record<string, Getter>> = {
   },
 };
 
-function gettersFor(kind: string): Record<string, Getter> {
-  return { ...COMMON, ...(BY_KIND[kind] ?? {}) };
+/** Built once per kind: a field selector is matched against every event a watch sees. */
+const GETTERS = new Map<string, Readonly<Record<string, Getter>>>();
+
+function gettersFor(kind: string): Readonly<Record<string, Getter>> {
+  let g = GETTERS.get(kind);
+  if (g === undefined) {
+    g = Object.freeze({ ...COMMON, ...(BY_KIND[kind] ?? {}) });
+    GETTERS.set(kind, g);
+  }
+  return g;
 }
 
 /** The field labels a kind supports in field selectors. */

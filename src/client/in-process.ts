@@ -44,7 +44,9 @@ export class InProcessClient implements Client {
         return;
       }
       if (!stopped) {
-        onEvent(structuredClone(e));
+        // The stores' watch events are parsed once and deep-frozen, shared by every watcher, so
+        // no receiver can change what another sees: no copy needed. Anything else is copied.
+        onEvent(Object.isFrozen(e.object) ? e : structuredClone(e));
       }
     });
     return {

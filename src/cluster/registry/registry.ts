@@ -12,8 +12,10 @@ import type { KList, KObject, Pod } from '../../api/types.js';
 import { type Store, StoreError } from '../store/types.js';
 import { admit, checkShape, type FieldValidation } from './admission.js';
 import { keyFor, prefixFor, target } from './info.js';
-import { Mutex } from './mutex.js';
+import { jsonEqual, sameExceptResourceVersion } from './json-equal.js';
+import { KeyedMutex, Mutex } from './mutex.js';
 import { admitQuota, countResourceName, namespaceUsage } from './quota.js';
+import { QuotaNamespaces } from './quota-namespaces.js';
 import { decodeContinue, encodeContinue, makeFilter, parseLimit } from './selection.js';
 import { allocateServiceAddresses, DEFAULT_SERVICE_NETWORK, type ServiceNetwork } from './service-alloc.js';
 import { hasStatusSubresource, strategyFor } from './strategy.js';
@@ -63,24 +65,20 @@ function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
-function stable(v: unknown): string {
-  return JSON.stringify(v, (_k, x) =>
-    x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : x,
-  );
-}
-
 export class Registry {
   readonly store: Store;
   readonly clock: Clock;
   private readonly net: ServiceNetwork;
   private readonly admissionLock = new Mutex();
+  /** Read-modify-write of one object (update, patch, delete) runs one at a time per key. */
+  private readonly keyLocks = new KeyedMutex();
+  private readonly quotaNamespaces: QuotaNamespaces;
 
   constructor(opts: RegistryOptions) {
     this.store = opts.store;
     this.clock = opts.clock ?? systemClock;
     this.net = opts.serviceNetwork ?? DEFAULT_SERVICE_NETWORK;
+    this.quotaNamespaces = new QuotaNamespaces(this.store, prefixFor(QUOTAS));
   }
 
   /** Creates the namespaces every cluster has (idempotent). */
@@ -303,8 +301,19 @@ export class Registry {
     mutate: (old: KObject) => KObject,
   ): Promise<KObject> {
     const key = keyFor(info, namespace, name);
+    return this.keyLocks.run(key, () => this.updateLoop(info, key, name, opts, sub, mutate));
+  }
+
+  private async updateLoop(
+    info: ResourceInfo,
+    key: string,
+    name: string,
+    opts: WriteOptions,
+    sub: Subresource,
+    mutate: (old: KObject) => KObject,
+  ): Promise<KObject> {
     for (let attempt = 0; ; attempt++) {
-      const old = await this.store.get(key);
+      const old = await this.read(key, attempt);
       if (!old) {
         throw errors.notFound(target(info, name));
       }
@@ -322,10 +331,7 @@ export class Registry {
         );
         allocateServiceAddresses(merged, others, this.net, old);
       }
-      if (
-        stable({ ...merged, metadata: { ...merged.metadata, resourceVersion: '' } }) ===
-        stable({ ...old, metadata: { ...old.metadata, resourceVersion: '' } })
-      ) {
+      if (sameExceptResourceVersion(merged, old)) {
         return old; // no-op: nothing written, no event, same resourceVersion (as Kubernetes)
       }
       if (opts.dryRun) {
@@ -388,7 +394,7 @@ export class Registry {
     m.resourceVersion = o.resourceVersion;
     if (merged.spec !== undefined || old.spec !== undefined) {
       const gen = strategyFor(info).generationFields;
-      if (stable(gen(merged)) !== stable(gen(old))) {
+      if (!jsonEqual(gen(merged), gen(old))) {
         m.generation = (o.generation ?? 0) + 1;
       }
     }
@@ -430,8 +436,17 @@ export class Registry {
     opts: DeleteOptions = {},
   ): Promise<KObject> {
     const key = keyFor(info, namespace, name);
+    return this.keyLocks.run(key, () => this.deleteLoop(info, key, name, opts));
+  }
+
+  private async deleteLoop(
+    info: ResourceInfo,
+    key: string,
+    name: string,
+    opts: DeleteOptions,
+  ): Promise<KObject> {
     for (let attempt = 0; ; attempt++) {
-      const old = await this.store.get(key);
+      const old = await this.read(key, attempt);
       if (!old) {
         throw errors.notFound(target(info, name));
       }
@@ -456,7 +471,7 @@ export class Registry {
         if (next === undefined) {
           return await this.store.delete(key, { resourceVersion: old.metadata.resourceVersion });
         }
-        if (stable(next) === stable(old)) {
+        if (jsonEqual(next, old)) {
           return old;
         }
         return await this.store.update(key, next, { resourceVersion: old.metadata.resourceVersion });
@@ -533,11 +548,14 @@ export class Registry {
   }
 
   private async hasQuota(namespace: string): Promise<boolean> {
-    return (await this.store.count(prefixFor(QUOTAS, namespace))) > 0;
+    return this.quotaNamespaces.has(namespace) ?? (await this.store.count(prefixFor(QUOTAS, namespace))) > 0;
   }
 
   private async checkQuota(info: ResourceInfo, obj: KObject): Promise<void> {
     const ns = obj.metadata.namespace!;
+    if (this.quotaNamespaces.has(ns) === false) {
+      return;
+    }
     const quotas = (await this.store.list(prefixFor(QUOTAS, ns))).items;
     if (quotas.length === 0) {
       return;
@@ -561,8 +579,18 @@ export class Registry {
     return namespaceUsage({ pods: pods.filter((p) => !p.metadata.deletionTimestamp), counts });
   }
 
+  /**
+   * The current object for a read-modify-write: the first attempt may come from the store's
+   * cache (its write is guarded by the resourceVersion read), a retry after a conflict reads
+   * the store itself.
+   */
+  read(key: string, attempt: number): Promise<KObject | undefined> {
+    return attempt === 0 && this.store.getForUpdate ? this.store.getForUpdate(key) : this.store.get(key);
+  }
+
   private async checkNamespaceOpen(ns: string): Promise<void> {
-    const n = await this.store.get(keyFor(NAMESPACES, undefined, ns));
+    // as Kubernetes' NamespaceLifecycle admission, from a cache when the store has one
+    const n = await this.read(keyFor(NAMESPACES, undefined, ns), 0);
     if (!n) {
       throw errors.notFound({ kind: 'namespaces', name: ns });
     }

@@ -6,6 +6,7 @@ import { labelSelectorAsSelector } from '../../api/labels.js';
 import { applyPatch } from '../../api/patch/index.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { KObject } from '../../api/types.js';
+import { StoreError } from '../store/types.js';
 import { keyFor, target } from './info.js';
 import type { Registry, WriteOptions } from './registry.js';
 
@@ -91,7 +92,31 @@ export async function bindPod(
       { field: 'target.name', message: 'Required value', reason: 'FieldValueRequired' },
     ]);
   }
-  const pod = await reg.get(podsInfo, ns, name);
+  const key = keyFor(podsInfo, ns, name);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await bindOnce(reg, podsInfo, key, name, node, attempt);
+    } catch (e) {
+      // a cached read that was stale: once more from the store itself
+      if (!(e instanceof StoreError && e.kind === 'Conflict') || attempt > 0) {
+        throw reg.mapStoreError(e, podsInfo, name);
+      }
+    }
+  }
+}
+
+async function bindOnce(
+  reg: Registry,
+  podsInfo: ResourceInfo,
+  key: string,
+  name: string,
+  node: string,
+  attempt: number,
+): Promise<KObject> {
+  const pod = await reg.read(key, attempt);
+  if (!pod) {
+    throw errors.notFound(target(podsInfo, name));
+  }
   if (pod.spec?.nodeName) {
     throw errors.conflict(
       target(podsInfo, name),
@@ -106,7 +131,7 @@ export async function bindPod(
   }
   const rv = pod.metadata.resourceVersion;
   // Binding bypasses pod-spec immutability, as in Kubernetes: written through the store directly.
-  const next = structuredClone(pod);
+  const next = pod; // a fresh copy from the store: ours to change
   next.spec.nodeName = node;
   const conds = (next.status?.conditions ?? []).filter((c: any) => c.type !== 'PodScheduled');
   conds.push({
@@ -116,9 +141,5 @@ export async function bindPod(
     lastTransitionTime: rfc3339(reg.clock.now()),
   });
   next.status = { ...(next.status ?? {}), conditions: conds };
-  try {
-    return await reg.store.update(keyFor(podsInfo, ns, name), next, { resourceVersion: rv });
-  } catch (e) {
-    throw reg.mapStoreError(e, podsInfo, name);
-  }
+  return reg.store.update(key, next, { resourceVersion: rv });
 }

@@ -2,9 +2,11 @@
 // (resourceVersion unset/"0" or sendInitialEvents), resume from an exact resourceVersion,
 // 410 Gone when that is too old, selector-aware event rewriting, and bookmarks.
 import { errors } from '../../api/errors.js';
+import { fieldValue, parseFieldSelector } from '../../api/fields.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { KObject, WatchEvent } from '../../api/types.js';
-import { type Store, StoreError } from '../store/types.js';
+import { type Store, StoreError, type Watch } from '../store/types.js';
+import type { WatchRoute } from '../store/watch-hub.js';
 import { prefixFor, typeMeta } from './info.js';
 import type { ListOptions } from './registry.js';
 import { filterEvent, makeFilter, parseResourceVersion } from './selection.js';
@@ -21,6 +23,32 @@ export interface WatchHandle {
 }
 
 export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
+
+/** One extract function per kind and field: the store files routed watchers by it. */
+const extractors = new Map<string, (o: KObject) => string>();
+
+/**
+ * The store-side routing of a watch whose field selector pins a field with `=` (a node agent's
+ * `spec.nodeName=NAME`): only events about objects with that value are offered to it, instead
+ * of every event of the resource to every such watcher. The selector still filters.
+ */
+export function watchRoute(kind: string, fieldSelector: string | undefined): WatchRoute | undefined {
+  if (!fieldSelector) {
+    return undefined;
+  }
+  const req = parseFieldSelector(fieldSelector, kind).requirements.find((r) => r.operator === '=');
+  if (req === undefined) {
+    return undefined;
+  }
+  const index = `${kind}:${req.field}`;
+  let extract = extractors.get(index);
+  if (extract === undefined) {
+    const field = req.field;
+    extract = (o) => fieldValue(o, field) ?? '';
+    extractors.set(index, extract);
+  }
+  return { index, value: req.value, extract };
+}
 
 export async function watchResource(
   store: Store,
@@ -48,7 +76,10 @@ export async function watchResource(
     from = rv!;
     lastRv = rv!;
   }
-  const bookmark = (extra?: Record<string, string>) =>
+  let w: Watch;
+  const bookmark = (extra?: Record<string, string>) => {
+    // a routed watch is not offered other objects' events: the store says how far it got
+    lastRv = Math.max(lastRv, w.progress?.() ?? 0);
     sink({
       type: 'BOOKMARK',
       object: {
@@ -56,7 +87,7 @@ export async function watchResource(
         metadata: { resourceVersion: String(lastRv), ...(extra ? { annotations: extra } : {}) },
       },
     });
-  let w: { stop(): void };
+  };
   let ready = false;
   const early: WatchEvent[] = [];
   try {
@@ -79,6 +110,7 @@ export async function watchResource(
         const status = errors.gone(err.message).toStatus();
         sink({ type: 'ERROR', object: status as unknown as KObject });
       },
+      watchRoute(info.kind, opts.fieldSelector),
     );
   } catch (e) {
     if (e instanceof StoreError && e.kind === 'Gone') {

@@ -39,7 +39,7 @@ export interface SchedulerOptions {
   readonly retryUnschedulableMs?: number;
   /** Pods planned per pass. Default 1000. */
   readonly batchSize?: number;
-  /** Bindings in flight at once. Default 32. */
+  /** Bindings (and Unschedulable status writes) in flight at once. Default 64. */
   readonly bindConcurrency?: number;
   /** An assumed pod whose binding never shows up in the cache is dropped after this. Default 30 s. */
   readonly assumeTtlMs?: number;
@@ -66,15 +66,55 @@ function nodeChanged(a: KObject, b: KObject): boolean {
   );
 }
 
-async function pool<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
+/**
+ * Runs queued writes with at most `limit` in flight, without making the caller wait: the
+ * scheduling pass goes on while earlier bindings are written (kube-scheduler's binding cycle
+ * runs apart from its scheduling cycle too).
+ */
+class WritePool {
+  private queue: (() => Promise<void>)[] = [];
+  private head = 0;
+  private running = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  run(op: () => Promise<void>): void {
+    this.queue.push(op);
+    this.pump();
+  }
+
+  /** Resolves once nothing is queued or in flight. */
+  idle(): Promise<void> {
+    return this.running === 0 && this.head === this.queue.length
+      ? Promise.resolve()
+      : new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private pump(): void {
+    while (this.running < this.limit && this.head < this.queue.length) {
+      const op = this.queue[this.head++]!;
+      if (this.head === this.queue.length) {
+        this.queue = [];
+        this.head = 0;
+      }
+      this.running++;
+      void op()
+        .catch(this.onError)
+        .finally(() => {
+          this.running--;
+          this.pump();
+          if (this.running === 0 && this.head === this.queue.length) {
+            for (const w of this.idleWaiters.splice(0)) {
+              w();
+            }
+          }
+        });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  }
 }
 
 export class Scheduler implements Reconciler {
@@ -88,9 +128,13 @@ export class Scheduler implements Reconciler {
   private readonly schedulerName: string;
   private readonly clock: Clock;
   private nextRetryAt = 0;
+  private readonly writes: WritePool;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.queue = opts.queue ?? new WorkQueue<string>();
+    this.writes = new WritePool(opts.bindConcurrency ?? 64, (e) =>
+      opts.logger?.warn({ err: (e as Error)?.message }, 'scheduler write failed'),
+    );
     this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.clock = opts.clock ?? systemClock;
     this.pods = opts.informers.for(R.pods);
@@ -185,7 +229,7 @@ export class Scheduler implements Reconciler {
     }
     if (batch.length > 0) {
       const actions = planScheduling(batch, this.cache.nodeInfos(), this.opts.weights ?? DEFAULT_WEIGHTS);
-      await this.execute(actions);
+      this.execute(actions);
     }
     if (this.active.size > 0) {
       return { requeueAfterMs: 0 };
@@ -200,8 +244,14 @@ export class Scheduler implements Reconciler {
     return {};
   }
 
-  private async execute(actions: readonly SchedulingAction[]): Promise<void> {
-    // Charge every binding before any await so concurrent decisions see each other.
+  /** Resolves once every binding and status write started so far has finished. */
+  settled(): Promise<void> {
+    return this.writes.idle();
+  }
+
+  private execute(actions: readonly SchedulingAction[]): void {
+    // Charge every binding before its write starts, so the next decisions (this pass and the
+    // next ones, while the writes are in flight) see each other.
     for (const a of actions) {
       if (a.kind === 'bind') {
         this.cache.assume(a.pod, a.node);
@@ -209,9 +259,11 @@ export class Scheduler implements Reconciler {
         this.unschedulable.add(objectKey(a.pod));
       }
     }
-    await pool(actions, this.opts.bindConcurrency ?? 32, (a) =>
-      a.kind === 'bind' ? this.bind(a.pod, a.node) : this.markUnschedulable(a.pod, a.message),
-    );
+    for (const a of actions) {
+      this.writes.run(() =>
+        a.kind === 'bind' ? this.bind(a.pod, a.node) : this.markUnschedulable(a.pod, a.message),
+      );
+    }
   }
 
   private async bind(pod: Pod, node: string): Promise<void> {

@@ -18,6 +18,7 @@ import {
   etcdKey,
   normalizeNamespace,
   rangeOf,
+  stampedJson,
   storeKey,
   toRawEvent,
 } from './etcd-codec.js';
@@ -33,7 +34,7 @@ import {
   type StoreEvent,
   type Watch,
 } from './types.js';
-import { DEFAULT_HISTORY_SIZE, WatchHub } from './watch-hub.js';
+import { DEFAULT_HISTORY_SIZE, WatchHub, type WatchRoute } from './watch-hub.js';
 
 export interface EtcdStoreOptions {
   /** Key namespace in etcd (default `/gantry`): store key `/apps/deployments/ns/x` → `/gantry/apps/…`. */
@@ -83,6 +84,12 @@ export class EtcdStore implements EnumerableStore {
   private readonly waiters = new RevisionWaiters();
   private compactTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /**
+   * The latest state of every key the store's watch or a read has shown since open (JSON text
+   * stamped with its mod revision), for getForUpdate: one etcd round trip less per
+   * read-modify-write, as the Kubernetes API server's watch cache does. Deleted keys leave it.
+   */
+  private readonly latest = new Map<string, { readonly json: string; readonly revision: number }>();
 
   /** Connects to etcd (any of endpoints), reads the current revision and starts the store's watch. */
   static async open(endpoints: readonly string[], opts: EtcdStoreOptions = {}): Promise<EtcdStore> {
@@ -158,6 +165,27 @@ export class EtcdStore implements EnumerableStore {
     this.seen(Number(res.header.revision));
     const kv = res.kvs[0];
     return kv === undefined ? undefined : decodeObject(kv.value, kv.mod_revision);
+  }
+
+  async getForUpdate(key: string): Promise<KObject | undefined> {
+    const hit = this.latest.get(key);
+    if (hit !== undefined) {
+      return JSON.parse(hit.json) as KObject;
+    }
+    const res = await this.client.kv.range({ key: etcdKey(this.ns, key) });
+    const revision = Number(res.header.revision);
+    this.seen(revision);
+    const kv = res.kvs[0];
+    if (kv === undefined) {
+      return undefined;
+    }
+    const json = stampedJson(kv.value, kv.mod_revision);
+    // Only a read at least as new as everything the watch delivered may enter the cache: the
+    // watch's later events then overwrite it in order.
+    if (revision >= this.hub.revision() && !this.latest.has(key)) {
+      this.latest.set(key, { json, revision: Number(kv.mod_revision) });
+    }
+    return JSON.parse(json) as KObject;
   }
 
   async list(prefix: string, opts: ListRange = {}): Promise<{ items: KObject[]; revision: number }> {
@@ -258,11 +286,13 @@ export class EtcdStore implements EnumerableStore {
     fromRevision: number | undefined,
     onEvent: (e: StoreEvent) => void,
     onEnd?: (err: StoreError) => void,
+    route?: WatchRoute,
   ): Watch {
     this.assertOpen();
     try {
-      const w = this.hub.watch(prefix, fromRevision, onEvent);
-      return this.track(() => w.stop(), prefix, onEnd);
+      const w = this.hub.watch(prefix, fromRevision, onEvent, route);
+      const handle = this.track(() => w.stop(), prefix, onEnd);
+      return { stop: () => handle.stop(), progress: () => w.progress?.() ?? 0 };
     } catch (err) {
       if (!(err instanceof StoreError && err.kind === 'Gone') || fromRevision === undefined) {
         throw err;
@@ -439,7 +469,16 @@ export class EtcdStore implements EnumerableStore {
     for (const ev of events) {
       const raw = toRawEvent(this.ns, ev);
       if (raw === undefined) {
+        const key = storeKey(this.ns, ev.kv.key);
+        if (key !== undefined) {
+          this.latest.delete(key); // a delete whose previous state is compacted away
+        }
         continue;
+      }
+      if (raw.type === 'DELETED') {
+        this.latest.delete(raw.key);
+      } else {
+        this.latest.set(raw.key, { json: raw.object, revision: raw.revision });
       }
       if (raw.revision <= this.hub.revision()) {
         // A second key written by one foreign multi-key transaction: the hub keeps one event
@@ -471,6 +510,7 @@ export class EtcdStore implements EnumerableStore {
           this.endWatch(w, `the store's watch was compacted away at ${this.hub.revision()}; list again`);
         }
         this.hub.close();
+        this.latest.clear(); // events were lost: nothing cached can be trusted
         this.hub = new WatchHub({ historySize: this.historySize, initialRevision: rev });
         await this.startWatch(rev);
       } catch (e) {

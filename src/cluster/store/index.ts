@@ -12,4 +12,10 @@ export {
   type StoreEvent,
   type Watch,
 } from './types.js';
-export { DEFAULT_HISTORY_SIZE, type RawEvent, WatchHub, type WatchHubOptions } from './watch-hub.js';
+export {
+  DEFAULT_HISTORY_SIZE,
+  type RawEvent,
+  WatchHub,
+  type WatchHubOptions,
+  type WatchRoute,
+} from './watch-hub.js';

@@ -3,8 +3,8 @@
 // the way in); every read parses a fresh copy (the deep clone on the way out).
 import type { KObject } from '../../api/types.js';
 import { alreadyExists, checkPrecondition, notFound, prefixUpperBound, stamp } from './mutation.js';
-import type { ListRange, Precondition, Store, StoreEvent, Watch } from './types.js';
-import { WatchHub } from './watch-hub.js';
+import type { ListRange, Precondition, Store, StoreError, StoreEvent, Watch } from './types.js';
+import { WatchHub, type WatchRoute } from './watch-hub.js';
 
 interface Entry {
   readonly json: string;
@@ -97,8 +97,14 @@ export class MemoryStore implements Store {
     return JSON.parse(json) as KObject;
   }
 
-  watch(prefix: string, fromRevision: number | undefined, onEvent: (e: StoreEvent) => void): Watch {
-    return this.hub.watch(prefix, fromRevision, onEvent);
+  watch(
+    prefix: string,
+    fromRevision: number | undefined,
+    onEvent: (e: StoreEvent) => void,
+    _onEnd?: (err: StoreError) => void,
+    route?: WatchRoute,
+  ): Watch {
+    return this.hub.watch(prefix, fromRevision, onEvent, route);
   }
 
   async close(): Promise<void> {

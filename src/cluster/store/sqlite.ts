@@ -12,8 +12,16 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { KObject } from '../../api/types.js';
 import { alreadyExists, checkPrecondition, notFound, prefixUpperBound, stamp } from './mutation.js';
-import type { EnumerableStore, ListRange, Precondition, StoreEntry, StoreEvent, Watch } from './types.js';
-import { type RawEvent, WatchHub } from './watch-hub.js';
+import type {
+  EnumerableStore,
+  ListRange,
+  Precondition,
+  StoreEntry,
+  StoreError,
+  StoreEvent,
+  Watch,
+} from './types.js';
+import { type RawEvent, WatchHub, type WatchRoute } from './watch-hub.js';
 
 export interface SqliteStoreOptions {
   /** Events kept in memory for resuming watches (default 4,096). */
@@ -280,8 +288,14 @@ export class SqliteStore implements EnumerableStore {
     });
   }
 
-  watch(prefix: string, fromRevision: number | undefined, onEvent: (e: StoreEvent) => void): Watch {
-    return this.hub.watch(prefix, fromRevision, onEvent);
+  watch(
+    prefix: string,
+    fromRevision: number | undefined,
+    onEvent: (e: StoreEvent) => void,
+    _onEnd?: (err: StoreError) => void,
+    route?: WatchRoute,
+  ): Watch {
+    return this.hub.watch(prefix, fromRevision, onEvent, route);
   }
 
   async close(): Promise<void> {

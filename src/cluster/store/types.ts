@@ -6,6 +6,7 @@
 // Every mutation gets the next global revision; the stored object's
 // metadata.resourceVersion is that revision as a decimal string.
 import type { KObject } from '../../api/types.js';
+import type { WatchRoute } from './watch-hub.js';
 
 /** A committed change. Watchers share one frozen copy of each event: read it, never change it. */
 export interface StoreEvent {
@@ -20,6 +21,12 @@ export interface StoreEvent {
 
 export interface Watch {
   stop(): void;
+  /**
+   * A revision up to which every event this watch will ever deliver has been delivered (it
+   * may have seen fewer events than that: a routed watch is not offered the others). Lets a
+   * caller's bookmarks advance past events meant for other watchers. Absent = unknown.
+   */
+  progress?(): number;
 }
 
 export interface ListRange {
@@ -73,7 +80,21 @@ export interface Store {
     fromRevision: number | undefined,
     onEvent: (e: StoreEvent) => void,
     onEnd?: (err: StoreError) => void,
+    /**
+     * A hint: only events whose object (now or before) has route.value in the indexed field are
+     * wanted. A store may deliver more (the caller still filters), never fewer.
+     */
+    route?: WatchRoute,
   ): Watch;
+  /**
+   * Like get, but may answer from memory: a backend that shares its data with other writers
+   * (etcd, several API servers) may return a state older than another server's latest write,
+   * never older than this store's own acknowledged writes. For read-modify-write whose write
+   * carries the read resourceVersion as precondition (a stale read only costs a Conflict and a
+   * retry with get) and for admission checks that Kubernetes also answers from a cache.
+   * Absent = same as get.
+   */
+  getForUpdate?(key: string): Promise<KObject | undefined>;
   /** Number of objects under a prefix (cheap: used by quota and metrics). */
   count(prefix: string): Promise<number>;
   close(): Promise<void>;

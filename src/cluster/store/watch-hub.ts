@@ -26,19 +26,59 @@ export interface WatchHubOptions {
 
 export const DEFAULT_HISTORY_SIZE = 4096;
 
+/**
+ * A watcher that only wants the events of objects whose indexed field has one value (e.g. the
+ * pods of one node: `spec.nodeName=NAME`). The hub files such watchers by that value, so an
+ * event reaches only the watchers of its object's (and previous object's) value instead of being
+ * offered to every watcher of the prefix — what the kube-apiserver watch cache's indexed
+ * triggers do. Watchers of one index name must share one extract function.
+ */
+export interface WatchRoute {
+  readonly index: string;
+  readonly value: string;
+  readonly extract: (obj: KObject) => string;
+}
+
+/** Whether an event concerns a routed watcher: its object now or before has the value. */
+function routeMatches(route: WatchRoute, raw: RawEvent): boolean {
+  const e = toStoreEvent(raw);
+  return (
+    route.extract(e.object) === route.value ||
+    (e.prevObject !== undefined && route.extract(e.prevObject) === route.value)
+  );
+}
+
+interface RoutedIndex {
+  readonly extract: (obj: KObject) => string;
+  /** prefix → value → watchers */
+  readonly byPrefix: Map<string, Map<string, Set<Watcher>>>;
+}
+
 class Watcher implements Watch {
   private queue: RawEvent[] = [];
   private scheduled = false;
+  private delivered: number;
   stopped = false;
 
   constructor(
     readonly prefix: string,
+    readonly route: WatchRoute | undefined,
     /** Events at or below this revision are not for this watcher. */
     private readonly after: number,
     private readonly onEvent: (e: StoreEvent) => void,
     private readonly onError: (err: unknown, event: StoreEvent) => void,
     private readonly detach: (w: Watcher) => void,
-  ) {}
+    /** The hub's latest published revision. */
+    private readonly published: () => number,
+  ) {
+    this.delivered = after;
+  }
+
+  progress(): number {
+    // every published event meant for this watcher was queued at publish: with nothing
+    // queued, all of them are delivered
+    return this.queue.length === 0 ? Math.max(this.delivered, this.published()) : this.delivered;
+  }
 
   enqueue(e: RawEvent): void {
     if (e.revision <= this.after) {
@@ -68,6 +108,7 @@ class Watcher implements Watch {
         return;
       }
       const event = toStoreEvent(raw);
+      this.delivered = raw.revision;
       try {
         this.onEvent(event);
       } catch (err) {
@@ -131,6 +172,8 @@ export class WatchHub {
   private last: number;
   /** Watchers grouped by prefix: an event is tested once per distinct prefix. */
   private readonly byPrefix = new Map<string, Set<Watcher>>();
+  /** Routed watchers, per index name. */
+  private readonly routed = new Map<string, RoutedIndex>();
   private readonly onError: (err: unknown, event: StoreEvent) => void;
 
   constructor(opts: WatchHubOptions = {}) {
@@ -151,11 +194,7 @@ export class WatchHub {
 
   /** Number of open watchers (for metrics and tests). */
   watcherCount(): number {
-    let n = 0;
-    for (const set of this.byPrefix.values()) {
-      n += set.size;
-    }
-    return n;
+    return [...this.all()].length;
   }
 
   /** Records a committed event and hands it to matching watchers. Revisions must increase. */
@@ -178,6 +217,26 @@ export class WatchHub {
         }
       }
     }
+    for (const idx of this.routed.values()) {
+      for (const [prefix, byValue] of idx.byPrefix) {
+        if (!e.key.startsWith(prefix)) {
+          continue;
+        }
+        const ev = toStoreEvent(e);
+        const now = idx.extract(ev.object);
+        for (const w of byValue.get(now) ?? []) {
+          w.enqueue(e);
+        }
+        if (ev.prevObject !== undefined) {
+          const before = idx.extract(ev.prevObject);
+          if (before !== now) {
+            for (const w of byValue.get(before) ?? []) {
+              w.enqueue(e);
+            }
+          }
+        }
+      }
+    }
   }
 
   /**
@@ -185,11 +244,28 @@ export class WatchHub {
    * a microtask after the call returns. Throws StoreError('Gone') when history no longer
    * reaches back to fromRevision. A fromRevision beyond the current revision waits for it.
    */
-  watch(prefix: string, fromRevision: number | undefined, onEvent: (e: StoreEvent) => void): Watch {
+  watch(
+    prefix: string,
+    fromRevision: number | undefined,
+    onEvent: (e: StoreEvent) => void,
+    route?: WatchRoute,
+  ): Watch {
     if (fromRevision !== undefined && !(Number.isSafeInteger(fromRevision) && fromRevision >= 0)) {
       throw new Error(`watch ${prefix}: revision must be a non-negative integer, got ${fromRevision}`);
     }
-    const w = new Watcher(prefix, fromRevision ?? this.last, onEvent, this.onError, (x) => this.detach(x));
+    const idx = route === undefined ? undefined : this.routed.get(route.index);
+    if (route !== undefined && idx !== undefined && idx.extract !== route.extract) {
+      throw new Error(`watch ${prefix}: index ${route.index} is already routed by another function`);
+    }
+    const w = new Watcher(
+      prefix,
+      route,
+      fromRevision ?? this.last,
+      onEvent,
+      this.onError,
+      (x) => this.detach(x),
+      () => this.last,
+    );
     if (fromRevision !== undefined) {
       const oldest = this.size > 0 ? this.at(0).revision : this.last + 1;
       if (fromRevision < oldest - 1) {
@@ -197,36 +273,89 @@ export class WatchHub {
       }
       for (let i = this.firstAfter(fromRevision); i < this.size; i++) {
         const e = this.at(i);
-        if (e.key.startsWith(prefix)) {
+        if (e.key.startsWith(prefix) && (route === undefined || routeMatches(route, e))) {
           w.enqueue(e);
         }
       }
     }
-    let set = this.byPrefix.get(prefix);
-    if (set === undefined) {
-      set = new Set();
-      this.byPrefix.set(prefix, set);
-    }
-    set.add(w);
+    this.setFor(w, true)!.add(w);
     return w;
+  }
+
+  /** The set a watcher is filed in (created when `create`). */
+  private setFor(w: Watcher, create: boolean): Set<Watcher> | undefined {
+    let byPrefix: Map<string, Set<Watcher>> = this.byPrefix;
+    let key = w.prefix;
+    if (w.route !== undefined) {
+      let idx = this.routed.get(w.route.index);
+      if (idx === undefined) {
+        if (!create) {
+          return undefined;
+        }
+        idx = { extract: w.route.extract, byPrefix: new Map() };
+        this.routed.set(w.route.index, idx);
+      }
+      let byValue = idx.byPrefix.get(w.prefix);
+      if (byValue === undefined) {
+        if (!create) {
+          return undefined;
+        }
+        byValue = new Map();
+        idx.byPrefix.set(w.prefix, byValue);
+      }
+      byPrefix = byValue;
+      key = w.route.value;
+    }
+    let set = byPrefix.get(key);
+    if (set === undefined && create) {
+      set = new Set();
+      byPrefix.set(key, set);
+    }
+    return set;
+  }
+
+  /** Every open watcher, routed or not. */
+  private *all(): Iterable<Watcher> {
+    for (const set of this.byPrefix.values()) {
+      yield* set;
+    }
+    for (const idx of this.routed.values()) {
+      for (const byValue of idx.byPrefix.values()) {
+        for (const set of byValue.values()) {
+          yield* set;
+        }
+      }
+    }
   }
 
   /** Stops every watcher (the store is closing). */
   close(): void {
-    for (const set of [...this.byPrefix.values()]) {
-      for (const w of [...set]) {
-        w.stop();
-      }
+    for (const w of [...this.all()]) {
+      w.stop();
     }
   }
 
   private detach(w: Watcher): void {
-    const set = this.byPrefix.get(w.prefix);
-    if (set !== undefined) {
-      set.delete(w);
-      if (set.size === 0) {
-        this.byPrefix.delete(w.prefix);
-      }
+    const set = this.setFor(w, false);
+    if (set === undefined) {
+      return;
+    }
+    set.delete(w);
+    if (set.size > 0) {
+      return;
+    }
+    if (w.route === undefined) {
+      this.byPrefix.delete(w.prefix);
+      return;
+    }
+    const idx = this.routed.get(w.route.index)!;
+    const byValue = idx.byPrefix.get(w.prefix)!;
+    byValue.delete(w.route.value);
+    if (byValue.size === 0) {
+      idx.byPrefix.delete(w.prefix);
+    }
+    if (idx.byPrefix.size === 0) {
+      this.routed.delete(w.route.index);
     }
   }
 
