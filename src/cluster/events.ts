@@ -27,7 +27,7 @@ const AGGREGATE_AFTER = 10;
 const AGGREGATE_WINDOW_MS = 10 * 60_000;
 
 export class ApiEventRecorder implements EventRecorder {
-  private readonly recent = new Map<string, { name: string; count: number }>();
+  private readonly recent = new Map<string, RecentEvent>();
   /** Distinct messages per object+reason within the window: key → message → first seen (ms). */
   private readonly similar = new Map<string, Map<string, number>>();
 
@@ -88,7 +88,7 @@ export class ApiEventRecorder implements EventRecorder {
     return false;
   }
 
-  private async record(
+  private record(
     obj: KObject,
     type: EventType,
     reason: string,
@@ -97,59 +97,102 @@ export class ApiEventRecorder implements EventRecorder {
     at: Date,
     combined: boolean,
   ): Promise<void> {
-    const ns = obj.metadata.namespace || 'default';
-    const now = rfc3339(at);
     const base = `${obj.metadata.uid}/${opts.fieldPath ?? ''}/${type}/${reason}`;
     const dedupe = combined ? `${base}//combined` : `${base}/${message}`;
-    if (combined) {
-      message = `(combined from similar events): ${message}`;
+    let entry = this.recent.get(dedupe);
+    if (!entry) {
+      if (this.recent.size >= MAX_RECENT) {
+        this.recent.clear();
+      }
+      entry = {
+        count: 0,
+        sent: 0,
+        chain: Promise.resolve(),
+        namespace: obj.metadata.namespace || 'default',
+        involvedObject: {
+          apiVersion: obj.apiVersion,
+          kind: obj.kind,
+          name: obj.metadata.name,
+          namespace: obj.metadata.namespace,
+          uid: obj.metadata.uid,
+          resourceVersion: obj.metadata.resourceVersion,
+          ...(opts.fieldPath ? { fieldPath: opts.fieldPath } : {}),
+        },
+        type,
+        reason,
+        message: '',
+        at,
+      };
+      this.recent.set(dedupe, entry);
     }
-    const prev = this.recent.get(dedupe);
-    if (prev) {
-      prev.count++;
+    entry.count++;
+    entry.at = at;
+    entry.message = combined ? `(combined from similar events): ${message}` : message;
+    // One write per Event at a time; repeats that arrive meanwhile fold into the next write's count.
+    const e = entry;
+    e.chain = e.chain.then(
+      () => this.flush(e),
+      () => this.flush(e),
+    );
+    return e.chain;
+  }
+
+  private async flush(e: RecentEvent): Promise<void> {
+    if (e.sent === e.count) {
+      return;
+    }
+    const count = e.count;
+    const now = rfc3339(e.at);
+    const ns = e.namespace;
+    if (e.name !== undefined) {
       try {
-        await this.client.patch(R.events, ns, prev.name, 'merge', {
-          count: prev.count,
+        await this.client.patch(R.events, ns, e.name, 'merge', {
+          count,
           lastTimestamp: now,
-          ...(combined ? { message } : {}),
+          message: e.message,
         });
+        e.sent = count;
         return;
-      } catch (e) {
-        if (!isApiError(e, 404)) {
-          throw e;
+      } catch (err) {
+        if (!isApiError(err, 404)) {
+          throw err;
         }
-        this.recent.delete(dedupe);
+        e.name = undefined; // deleted (TTL, namespace cleanup): start a new one
       }
     }
-    const name = `${obj.metadata.name}.${randomBytes(8).toString('hex')}`;
+    const name = `${String(e.involvedObject.name)}.${randomBytes(8).toString('hex')}`;
     await this.client.create(R.events, {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { name, namespace: ns },
-      involvedObject: {
-        apiVersion: obj.apiVersion,
-        kind: obj.kind,
-        name: obj.metadata.name,
-        namespace: obj.metadata.namespace,
-        uid: obj.metadata.uid,
-        resourceVersion: obj.metadata.resourceVersion,
-        ...(opts.fieldPath ? { fieldPath: opts.fieldPath } : {}),
-      },
-      reason,
-      message,
-      type,
-      count: 1,
+      involvedObject: e.involvedObject,
+      reason: e.reason,
+      message: e.message,
+      type: e.type,
+      count: e.sent === 0 ? count : count - e.sent,
       firstTimestamp: now,
       lastTimestamp: now,
       source: { component: this.component, ...(this.opts.host ? { host: this.opts.host } : {}) },
       reportingComponent: this.component,
       reportingInstance: this.opts.host ?? '',
     });
-    if (this.recent.size >= MAX_RECENT) {
-      this.recent.clear();
-    }
-    this.recent.set(dedupe, { name, count: 1 });
+    e.name = name;
+    e.sent = count;
   }
+}
+
+/** What the recorder remembers of an Event it wrote: its name and how many repeats were sent. */
+interface RecentEvent {
+  name?: string;
+  count: number;
+  sent: number;
+  chain: Promise<void>;
+  readonly namespace: string;
+  readonly involvedObject: Readonly<Record<string, unknown>>;
+  readonly type: EventType;
+  readonly reason: string;
+  message: string;
+  at: Date;
 }
 
 /** Keeps events in memory: for unit tests of controllers. */

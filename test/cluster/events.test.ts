@@ -42,6 +42,35 @@ describe('ApiEventRecorder', () => {
     });
   });
 
+  it('repeats that arrive while a write is in flight fold into one Event and a few writes', async () => {
+    const { client, pod } = await setup();
+    let writes = 0;
+    const counting = new Proxy(client, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if ((prop === 'create' || prop === 'patch') && typeof v === 'function') {
+          return (...args: unknown[]) => {
+            writes++;
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const rec = new ApiEventRecorder(counting, 'replicaset-controller');
+    await Promise.all(
+      Array.from({ length: 50 }, () => rec.emit(pod, 'Normal', 'SuccessfulCreate', 'Created pod: web-1')),
+    );
+    const list = await client.list(R.events, {
+      namespace: 'default',
+      fieldSelector: 'reason=SuccessfulCreate',
+    });
+    expect(list.items).toHaveLength(1);
+    expect(list.items[0]?.count).toBe(50);
+    // the first create, then at most one patch carrying everything that queued behind it
+    expect(writes).toBeLessThanOrEqual(2);
+  });
+
   it('folds a reason with many different messages into one combined event', async () => {
     const { client, pod } = await setup();
     const rec = new ApiEventRecorder(client, 'kubelet');
