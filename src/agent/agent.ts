@@ -40,6 +40,7 @@ import { RouteTable } from './network/routes.js';
 import { RuncRuntime } from './runtime/runc-runtime.js';
 import type { ContainerRuntime, ImageStore, PodNetwork, ServiceProxy } from './types.js';
 
+export { agentPodExecSource } from './kubelet/exec-proxy.js';
 export { agentPodLogSource, ensureAgentAuthToken } from './kubelet/pod-log-source.js';
 export { AGENT_AUTH_SECRET };
 
@@ -215,6 +216,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
             return Promise.reject(new Error('the agent is starting'));
           }
           return kubelet.exec(ns, pod, c, args, ms);
+        },
+        execStream: (ns, pod, c, args, o) => {
+          if (!kubelet) {
+            return Promise.reject(new Error('the agent is starting'));
+          }
+          return kubelet.execStream(ns, pod, c, args, o);
         },
       },
       runtime,

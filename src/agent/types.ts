@@ -2,6 +2,7 @@
 // runtime, the pod network and the kubelet that drives them. Each part has a real
 // implementation (registry + overlayfs, runc, bridge/veth/nftables) and is tested for real.
 import type { Pod } from '../api/types.js';
+import type { ExecProcess, ExecStreamOptions } from './runtime/exec-process.js';
 
 // ---------------------------------------------------------------- images
 
@@ -149,6 +150,8 @@ export interface ContainerRuntime {
   /** Removes a stopped container and its bundle (its log file stays for `--previous`). */
   remove(id: string): Promise<void>;
   exec(id: string, args: readonly string[], timeoutMs: number): Promise<ExecResult>;
+  /** Streaming exec with stdin and an optional tty (`kubectl exec -it`); runtimes without it refuse. */
+  execStream?(id: string, args: readonly string[], opts: ExecStreamOptions): Promise<ExecProcess>;
   /** Resolves when the container stops (immediately if it already has). */
   waitExit(id: string, signal?: AbortSignal): Promise<ContainerState>;
   /** Writes a container log to out (CRI format parsed back into lines), following when asked. */

@@ -6,7 +6,9 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { InProcessClient } from '../client/in-process.js';
+import { InformerFactory } from '../client/informer-factory.js';
 import type { Client } from '../client/types.js';
+import type { PodExecSource } from './apiserver/exec-upgrade.js';
 import type { PodLogSource } from './apiserver/handlers.js';
 import { type ApiServer, createApiServer } from './apiserver/server.js';
 import { ensurePki, TokenStore, writeKubeconfig } from './auth/index.js';
@@ -32,11 +34,24 @@ export interface ControlPlaneOptions {
   readonly logger?: Logger;
   /** Where `kubectl logs` reads from, given the control plane's client (the node agents' endpoint). */
   readonly logs?: (client: Client) => PodLogSource;
+  /** Where `kubectl exec` runs, given the control plane's client (the node agents' endpoint). */
+  readonly exec?: (client: Client) => PodExecSource;
   /**
    * Run controllers (and `whileLeading` work) only while holding the `kube-system/gantry-leader`
    * Lease: for several servers on one store. Default off (one server owns its store).
    */
   readonly leaderElection?: boolean | (LeaderTimings & { readonly identity?: string });
+}
+
+/** What work run while leading is given: the informers of this term of leadership. */
+export interface LeaderContext {
+  /**
+   * The controller manager's informer factory for this term (a fresh one, stopped with the work,
+   * when controllers are off): work that needs pods or ReplicaSets reads the
+   * same caches as the controllers instead of holding a second copy. Stopped with the term; the
+   * work must not stop it itself.
+   */
+  readonly informers: InformerFactory;
 }
 
 export interface ControlPlane {
@@ -53,9 +68,10 @@ export interface ControlPlane {
   readonly elector?: LeaderElector;
   /**
    * Runs `start` while this server leads (at once when leader election is off) and stops what it
-   * returned when leadership is lost or the control plane stops.
+   * returned when leadership is lost or the control plane stops. `start` runs after the
+   * controllers of the same term and is given their informers.
    */
-  whileLeading(start: () => Promise<Stoppable>): void;
+  whileLeading(start: (ctx: LeaderContext) => Promise<Stoppable>): void;
   stop(): Promise<void>;
 }
 
@@ -76,19 +92,33 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     tls: opts.insecureHttp ? undefined : { cert: pki.certPem, key: pki.keyPem },
     logger: opts.logger?.child({ component: 'apiserver' }),
     logs: opts.logs?.(client),
+    exec: opts.exec?.(client),
   });
   const url = await server.listen(opts.port ?? 6443, host);
   const kubeconfigPath = join(dataDir, 'kubeconfig');
   await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caCertPem, token: adminToken });
   const scope = new LeaderScope(opts.logger);
+  // The informers of the current term of leadership: the controller manager's, shared with the
+  // work registered through whileLeading (it starts after the controllers, in the same term).
+  let termInformers: InformerFactory | undefined;
+  const informerError = (e: unknown) => opts.logger?.warn({ err: (e as Error)?.message }, 'informer error');
   if (opts.controllers !== false) {
-    scope.add(() =>
-      startControllerManager({
+    scope.add(async () => {
+      const manager = await startControllerManager({
         client,
         logger: opts.logger?.child({ component: 'controller-manager' }),
         options: typeof opts.controllers === 'object' ? opts.controllers : undefined,
-      }),
-    );
+      });
+      termInformers = manager.informers;
+      return {
+        async stop() {
+          if (termInformers === manager.informers) {
+            termInformers = undefined;
+          }
+          await manager.stop();
+        },
+      };
+    });
   }
   let elector: LeaderElector | undefined;
   if (opts.leaderElection) {
@@ -115,7 +145,21 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     tokens,
     server,
     elector,
-    whileLeading: (start) => scope.add(start),
+    whileLeading: (start) =>
+      scope.add(async () => {
+        if (termInformers) {
+          return start({ informers: termInformers });
+        }
+        // no controllers this term (off, or they failed to start): informers of its own
+        const own = new InformerFactory(client, { onError: informerError });
+        const work = await start({ informers: own });
+        return {
+          async stop() {
+            await work.stop();
+            own.stop();
+          },
+        };
+      }),
     async stop() {
       await elector?.stop();
       await scope.stop();

@@ -10,6 +10,8 @@
 //
 //   GET  /containerLogs/{namespace}/{pod}/{container}?follow&previous&tailLines&timestamps&sinceSeconds&limitBytes
 //   POST /exec/{namespace}/{pod}/{container}  {"command": [...], "timeoutSeconds": n} → ExecResult JSON
+//   GET  /exec/{namespace}/{pod}/{container}?command=…&stdin&stdout&stderr&tty, upgraded to a
+//        WebSocket (v5.channel.k8s.io): the streaming `kubectl exec` (exec-endpoint.ts)
 //   GET  /metrics   the process's Prometheus metrics (kubelet_*, and in `gantry up` everything else)
 //   GET  /healthz
 import { timingSafeEqual } from 'node:crypto';
@@ -18,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { metricsText } from '../../observe/metrics.js';
 import type { ContainerRuntime, ExecResult } from '../types.js';
+import { type ExecStreamBackend, handleAgentExecUpgrade } from './exec-endpoint.js';
 
 export const AGENT_AUTH_SECRET = {
   namespace: 'kube-system',
@@ -35,6 +38,8 @@ export interface AgentServerBackend {
     args: readonly string[],
     timeoutMs: number,
   ): Promise<ExecResult>;
+  /** Streaming exec for `kubectl exec` (WebSocket upgrade of /exec/…); refused when absent. */
+  readonly execStream?: ExecStreamBackend['execStream'];
 }
 
 export interface AgentServerOptions {
@@ -178,6 +183,13 @@ export async function startAgentServer(
       } else {
         res.destroy();
       }
+    });
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    const backend = opts.backend.execStream ? { execStream: opts.backend.execStream } : undefined;
+    handleAgentExecUpgrade(req, socket, head, { authorized, backend, logger: opts.logger }).catch((e) => {
+      opts.logger?.warn({ err: (e as Error).message }, 'exec upgrade failed');
+      socket.destroy();
     });
   });
   server.on('connection', (s) => {

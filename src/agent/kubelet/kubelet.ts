@@ -13,6 +13,7 @@ import { R } from '../../client/resources.js';
 import type { Client } from '../../client/types.js';
 import type { EventRecorder } from '../../cluster/events.js';
 import { reportKubelet } from '../../observe/kubelet-metrics.js';
+import type { ExecProcess, ExecStreamOptions } from '../runtime/exec-process.js';
 import type { ContainerRuntime, ExecResult, ImageStore, PodNetwork } from '../types.js';
 import { logPath, observe } from './naming.js';
 import { recordPodEvent } from './pod-events.js';
@@ -303,6 +304,25 @@ export class Kubelet {
     args: readonly string[],
     timeoutMs: number,
   ): Promise<ExecResult> {
+    return this.opts.runtime.exec(this.runningContainerId(namespace, name, container), args, timeoutMs);
+  }
+
+  /** Streaming exec (`kubectl exec`, stdin and tty) in a running container of a pod on this node. */
+  async execStream(
+    namespace: string,
+    name: string,
+    container: string,
+    args: readonly string[],
+    opts: ExecStreamOptions,
+  ): Promise<ExecProcess> {
+    const id = this.runningContainerId(namespace, name, container);
+    if (!this.opts.runtime.execStream) {
+      throw new Error('the container runtime of this node does not support streaming exec');
+    }
+    return this.opts.runtime.execStream(id, args, opts);
+  }
+
+  private runningContainerId(namespace: string, name: string, container: string): string {
     const pod = this.informer.get(namespace, name) as Pod | undefined;
     const uid = pod?.metadata.uid;
     const running = uid
@@ -316,7 +336,7 @@ export class Kubelet {
         `container "${container}" of pod ${namespace}/${name} is not running on this node`,
       );
     }
-    return this.opts.runtime.exec(running.id, args, timeoutMs);
+    return running.id;
   }
 
   private worker(uid: string): PodWorker {

@@ -17,6 +17,7 @@ import type {
   LogReadOptions,
 } from '../types.js';
 import { detectCgroupVersion, memoryCgroupDir, podCgroupParent, removeCgroup } from './cgroups.js';
+import { type ExecProcess, type ExecStreamOptions, startExecProcess } from './exec-process.js';
 import { parseExitRecord, runcStartError, stoppedState } from './exit-status.js';
 import { readCriLog } from './log-reader.js';
 import { buildOciSpec, type CgroupVersion, containerCgroupPath } from './oci-spec.js';
@@ -28,6 +29,8 @@ export interface RuncRuntimeOptions {
   readonly root: string;
   readonly runcPath?: string;
   readonly shimPath?: string;
+  /** The interactive-exec helper (exec-tty.c); default `gantry-exec-tty` beside the shim. */
+  readonly execTtyHelperPath?: string;
   /** runc's state directory (`runc --root`). */
   readonly runcRoot?: string;
   readonly logger?: Logger;
@@ -63,6 +66,7 @@ export class RuncRuntime implements ContainerRuntime {
   readonly cgroupVersion: CgroupVersion;
   private readonly runc: RuncCli;
   private readonly shimPath: string;
+  private readonly execTtyHelperPath: string;
   private readonly log: Logger | undefined;
   private readonly startTimeoutMs: number;
 
@@ -71,6 +75,7 @@ export class RuncRuntime implements ContainerRuntime {
     this.runcRoot = opts.runcRoot ?? '/run/gantry-runc';
     this.runc = new RuncCli(opts.runcPath ?? 'runc', this.runcRoot);
     this.shimPath = opts.shimPath ?? defaultShimPath();
+    this.execTtyHelperPath = opts.execTtyHelperPath ?? join(dirname(this.shimPath), 'gantry-exec-tty');
     this.log = opts.logger?.child({ component: 'runtime' });
     this.startTimeoutMs = opts.startTimeoutMs ?? 30_000;
     this.cgroupVersion = detectCgroupVersion();
@@ -333,6 +338,35 @@ export class RuncRuntime implements ContainerRuntime {
     } finally {
       await unlink(pidFile).catch(() => undefined);
     }
+  }
+
+  /** Streaming exec (`kubectl exec`, with stdin and a tty): see exec-process.ts. */
+  async execStream(id: string, args: readonly string[], opts: ExecStreamOptions): Promise<ExecProcess> {
+    const dir = this.bundle(id);
+    const current = await this.state(id);
+    if (current === undefined) {
+      throw new Error(`exec in container ${id}: no such container`);
+    }
+    if (current.status !== 'running') {
+      throw new Error(`exec in container ${id}: container is ${current.status}`);
+    }
+    let processTemplate: Record<string, unknown> | undefined;
+    if (opts.tty) {
+      const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { process?: unknown };
+      if (config.process && typeof config.process === 'object') {
+        processTemplate = config.process as Record<string, unknown>;
+      }
+    }
+    return startExecProcess({
+      ...opts,
+      ...(processTemplate ? { processTemplate } : {}),
+      runcPath: this.runc.runcPath,
+      runcRoot: this.runcRoot,
+      id,
+      args,
+      pidFile: join(dir, `exec-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.pid`),
+      ttyHelperPath: this.execTtyHelperPath,
+    });
   }
 
   async waitExit(id: string, signal?: AbortSignal): Promise<ContainerState> {

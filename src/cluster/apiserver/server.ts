@@ -21,6 +21,7 @@ import {
   versionInfo,
   wantsAggregated,
 } from './discovery.js';
+import { execTarget, handleExecUpgrade, type PodExecSource, serveUpgradeAsRequest } from './exec-upgrade.js';
 import { type HandlerContext, handleResource, type PodLogSource } from './handlers.js';
 import { queryFlag, sendError, sendJson } from './http-util.js';
 import { parsePath, type Route } from './routes.js';
@@ -36,6 +37,8 @@ export interface ApiServerOptions {
   readonly tls?: { readonly cert: string; readonly key: string };
   readonly logger?: Logger;
   readonly logs?: PodLogSource;
+  /** Where `kubectl exec` runs (the node agents' exec endpoint); without it exec is refused. */
+  readonly exec?: PodExecSource;
   readonly bookmarkIntervalMs?: number;
 }
 
@@ -249,6 +252,27 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler)
     : http.createServer(handler);
   server.keepAliveTimeout = 65_000;
+  // `kubectl exec` upgrades to a WebSocket; any other Upgrade request is served as a plain request.
+  const upgraded = new Set<import('node:stream').Duplex>();
+  server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    const target = execTarget(req.url);
+    if (!target) {
+      serveUpgradeAsRequest(req, socket, head, handler);
+      return;
+    }
+    const ctx = {
+      registry: opts.registry,
+      authenticate: (t: string) => opts.authenticator.authenticate(t),
+      exec: opts.exec,
+      logger: log,
+    };
+    handleExecUpgrade(ctx, req, socket, head, target).catch((e) => {
+      log?.error({ err: e, path: req.url?.split('?')[0] }, 'exec failed');
+      socket.destroy();
+    });
+  });
   server.on('clientError', (_err, socket) => {
     if (socket.writable) {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -281,6 +305,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       return new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const s of upgraded) {
+          s.destroy();
+        }
       });
     },
   };
