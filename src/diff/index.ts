@@ -68,16 +68,24 @@ export function diffResources(
     const pair = pairs[i]!;
     const masker = new SecretMasker();
     const d = diffPair(pair, options, masker);
-    out[i] = {
+    // members set one by one (same order as ever) rather than spread in: no throwaway objects
+    const r: { -readonly [K in keyof DiffResult]: DiffResult[K] } = {
       key: d.key,
       keyString: d.keyString,
       status: d.status,
       patch: d.patch,
       diff: humanDiff(d, options),
-      ...(pair.desired ? { desired: maskSecret(pair.desired, masker) } : {}),
-      ...(pair.live ? { live: maskSecret(pair.live, masker) } : {}),
-      ...(d.error !== undefined ? { error: d.error } : {}),
     };
+    if (pair.desired) {
+      r.desired = maskSecret(pair.desired, masker);
+    }
+    if (pair.live) {
+      r.live = maskSecret(pair.live, masker);
+    }
+    if (d.error !== undefined) {
+      r.error = d.error;
+    }
+    out[i] = r;
   }
   return out;
 }

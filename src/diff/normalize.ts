@@ -16,6 +16,8 @@ import {
   LAST_APPLIED_GANTRY,
   LAST_APPLIED_KUBECTL,
   stripServerFields,
+  TRACKING_ANNOTATION,
+  TRACKING_LABEL,
 } from './server-fields.js';
 import { pruneLiveOnly } from './three-way.js';
 import type { IgnoreDifference, PairOptions } from './types.js';
@@ -92,7 +94,15 @@ function normalizeInternal(obj: KObject, side: Side, opts: NormalizeOptions): No
   if (!isObj(obj) || typeof obj.kind !== 'string' || typeof obj.apiVersion !== 'string') {
     throw new Error('normalize: not a Kubernetes object (apiVersion and kind must be strings)');
   }
-  const o = cloneWithoutServerFields(obj);
+  const desired = side === 'live' ? opts.desired : undefined;
+  // dropServerAllocated drops the tracking label and annotation when desired has none: leave
+  // them out of the copy right away (the steps in between never look at them)
+  const o = desired
+    ? cloneWithoutServerFields(obj, {
+        trackingLabel: desired.metadata?.labels?.[TRACKING_LABEL] === undefined,
+        trackingAnnotation: desired.metadata?.annotations?.[TRACKING_ANNOTATION] === undefined,
+      })
+    : cloneWithoutServerFields(obj);
   const key = opts.key ?? keyParts(o, opts);
   if (key.namespace === '') {
     delete o.metadata.namespace;

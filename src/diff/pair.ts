@@ -15,12 +15,45 @@ export function isNamespacedKind(group: string, kind: string, opts: PairOptions 
   return opts.isNamespaced?.(group, kind) ?? true;
 }
 
+/** What the resource table says about an apiVersion + kind: its group, and whether it is namespaced. */
+interface KindInfo {
+  readonly group: string;
+  /** undefined: a kind the table does not know (the caller's isNamespaced decides). */
+  readonly namespaced: boolean | undefined;
+}
+
+/** apiVersion → kind → KindInfo; the resource table is static, so this only saves the lookups. */
+const kindInfos = new Map<string, Map<string, KindInfo>>();
+const KIND_INFO_LIMIT = 4096;
+
+function kindInfoOf(apiVersion: string, kind: string): KindInfo {
+  let byKind = kindInfos.get(apiVersion);
+  let info = byKind?.get(kind);
+  if (info === undefined) {
+    const group = splitApiVersion(apiVersion).group;
+    info = { group, namespaced: resourceByKind(group, kind)?.namespaced };
+    if (byKind === undefined) {
+      if (kindInfos.size >= KIND_INFO_LIMIT) {
+        kindInfos.clear(); // odd input with endless apiVersions: stay bounded
+      }
+      byKind = new Map();
+      kindInfos.set(apiVersion, byKind);
+    }
+    if (byKind.size < KIND_INFO_LIMIT) {
+      byKind.set(kind, info);
+    }
+  }
+  return info;
+}
+
 /** The identity of an object as this Application sees it: namespace defaulted, '' when cluster-scoped. */
 export function resourceKeyOf(obj: KObject, opts: PairOptions = {}): ResourceKey {
-  const group = splitApiVersion(typeof obj.apiVersion === 'string' ? obj.apiVersion : '').group;
   const kind = typeof obj.kind === 'string' ? obj.kind : '';
+  const info = kindInfoOf(typeof obj.apiVersion === 'string' ? obj.apiVersion : '', kind);
+  const group = info.group;
+  const namespaced = info.namespaced ?? opts.isNamespaced?.(group, kind) ?? true;
   const meta = obj.metadata ?? {};
-  const namespace = isNamespacedKind(group, kind, opts) ? meta.namespace || opts.namespace || '' : '';
+  const namespace = namespaced ? meta.namespace || opts.namespace || '' : '';
   return { group, kind, namespace, name: meta.name ?? '' };
 }
 

@@ -4,7 +4,7 @@
 import type { ResourceKey } from '../api/keys.js';
 import type { KObject } from '../api/types.js';
 import { diffLines, hunks } from './line-diff.js';
-import { emitYaml } from './yaml-emit.js';
+import { emitYaml, emitYamlLines } from './yaml-emit.js';
 
 export interface RenderOptions {
   readonly color?: boolean;
@@ -33,6 +33,17 @@ function lines(text: string): string[] {
   return out;
 }
 
+/** lines(toYaml(o)), without building the text when no line holds a newline (the emitter's rule). */
+function yamlLines(o: KObject | undefined): string[] {
+  const out = emitYamlLines(o);
+  for (const l of out) {
+    if (l.includes('\n')) {
+      return lines(toYaml(o));
+    }
+  }
+  return out;
+}
+
 export function diffTitle(key: ResourceKey): string {
   return `===== ${key.group}/${key.kind} ${key.namespace}/${key.name} ======`;
 }
@@ -44,8 +55,8 @@ export function renderDiff(
   desired: KObject | undefined,
   opts: RenderOptions = {},
 ): string {
-  const before = lines(toYaml(live));
-  const after = lines(toYaml(desired));
+  const before = yamlLines(live);
+  const after = yamlLines(desired);
   const hs = hunks(diffLines(before, after), opts.context ?? 3);
   if (hs.length === 0) {
     return '';

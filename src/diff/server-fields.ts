@@ -2,7 +2,7 @@
 // server stamps, status, bookkeeping annotations, allocated addresses and ports, generated
 // selectors. Removed so they never show up as a difference. Pure; mutates the copy it is given.
 import type { KObject } from '../api/types.js';
-import { cloneClean, deleteIfEmpty, isObj, type Obj, objAt } from './object-utils.js';
+import { cloneClean, deleteIfEmpty, isEmptyObject, isObj, type Obj, objAt } from './object-utils.js';
 
 export const LAST_APPLIED_KUBECTL = 'kubectl.kubernetes.io/last-applied-configuration';
 /** Where Gantry keeps the configuration it applied (the base of the three-way comparison). */
@@ -40,6 +40,12 @@ const SERVICE_ALLOCATED = ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPol
 
 const SKIP_METADATA: ReadonlySet<string> = new Set(SERVER_METADATA);
 const SKIP_ANNOTATIONS: ReadonlySet<string> = new Set(SERVER_ANNOTATIONS);
+const SKIP_ANNOTATIONS_AND_TRACKING: ReadonlySet<string> = new Set([
+  ...SERVER_ANNOTATIONS,
+  TRACKING_ANNOTATION,
+]);
+const SKIP_NONE: ReadonlySet<string> = new Set();
+const SKIP_TRACKING_LABEL: ReadonlySet<string> = new Set([TRACKING_LABEL]);
 
 function copyMap(m: Obj, skip: ReadonlySet<string>): Obj {
   const out: Obj = {};
@@ -52,26 +58,47 @@ function copyMap(m: Obj, skip: ReadonlySet<string>): Obj {
   return out;
 }
 
+/** What cloneWithoutServerFields may leave out besides the server fields. */
+export interface CloneSkips {
+  /** Gantry's tracking label (when the desired object has none: dropServerAllocated would drop it). */
+  readonly trackingLabel?: boolean;
+  /** Gantry's tracking annotation (likewise). */
+  readonly trackingAnnotation?: boolean;
+}
+
 /**
  * A deep copy without null members (see cloneClean), status, server-stamped metadata and the
  * bookkeeping annotations — skipped while copying rather than deleted after (cheaper, and the
- * copy keeps fast property access). Always has a metadata object.
+ * copy keeps fast property access). Always has a metadata object. `skips` leaves out the
+ * tracking label and annotation too: deleted later they would cost the same, and slow the maps.
+ * A labels map left empty stays (as it would have until dropServerAllocated); an empty
+ * annotations map is left out, as ever.
  */
-export function cloneWithoutServerFields(o: KObject): KObject {
+export function cloneWithoutServerFields(o: KObject, skips?: CloneSkips): KObject {
   const out: Obj = {};
+  const skipAnnotations = skips?.trackingAnnotation ? SKIP_ANNOTATIONS_AND_TRACKING : SKIP_ANNOTATIONS;
+  const skipLabels = skips?.trackingLabel ? SKIP_TRACKING_LABEL : SKIP_NONE;
   for (const k in o) {
     const v = o[k];
     if (k === 'status' || v === null || v === undefined) {
       continue;
     }
     if (k === 'metadata' && isObj(v)) {
-      const meta = copyMap(v, SKIP_METADATA);
-      if (isObj(v.annotations)) {
-        const annotations = copyMap(v.annotations, SKIP_ANNOTATIONS);
-        if (Object.keys(annotations).length > 0) {
-          meta.annotations = annotations;
+      const meta: Obj = {};
+      for (const mk in v) {
+        const mv = v[mk];
+        if (mv === null || mv === undefined || SKIP_METADATA.has(mk)) {
+          continue;
+        }
+        if (mk === 'annotations' && isObj(mv)) {
+          const annotations = copyMap(mv, skipAnnotations);
+          if (!isEmptyObject(annotations)) {
+            meta.annotations = annotations;
+          }
+        } else if (mk === 'labels' && isObj(mv)) {
+          meta.labels = copyMap(mv, skipLabels);
         } else {
-          delete meta.annotations;
+          meta[mk] = cloneClean(mv);
         }
       }
       out.metadata = meta;
@@ -165,11 +192,29 @@ function job(live: KObject, desired: KObject): void {
   }
 }
 
-const ALLOCATED_BY_KIND: Readonly<Record<string, (live: KObject, desired: KObject) => void>> = {
-  '/Service': service,
-  '/ServiceAccount': serviceAccount,
-  'batch/Job': job,
-};
+/** The kind-specific rule of dropServerAllocated (a switch: no `group/kind` string per object). */
+function allocatedRule(
+  group: string,
+  kind: unknown,
+): ((live: KObject, desired: KObject) => void) | undefined {
+  switch (kind) {
+    case 'Service':
+      return group === '' ? service : undefined;
+    case 'ServiceAccount':
+      return group === '' ? serviceAccount : undefined;
+    case 'Job':
+      return group === 'batch' ? job : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Deletes live[k] when desired has no k (undefined counts as none). */
+function dropKeyUnlessIn(live: Obj, desired: Obj | undefined, k: string): void {
+  if (desired?.[k] === undefined) {
+    delete live[k];
+  }
+}
 
 /**
  * Live-only: drops what the server allocated or generated where the desired object leaves it to
@@ -177,17 +222,17 @@ const ALLOCATED_BY_KIND: Readonly<Record<string, (live: KObject, desired: KObjec
  * selector and labels), and Gantry's tracking label/annotation unless desired carries them.
  */
 export function dropServerAllocated(live: KObject, desired: KObject, group: string): void {
-  ALLOCATED_BY_KIND[`${group}/${live.kind}`]?.(live, desired);
+  allocatedRule(group, live.kind)?.(live, desired);
   const meta = live.metadata;
   if (!isObj(meta)) {
     return;
   }
   if (isObj(meta.labels)) {
-    dropUnlessIn(meta.labels, desired.metadata?.labels, [TRACKING_LABEL]);
+    dropKeyUnlessIn(meta.labels, desired.metadata?.labels, TRACKING_LABEL);
     deleteIfEmpty(meta, 'labels');
   }
   if (isObj(meta.annotations)) {
-    dropUnlessIn(meta.annotations, desired.metadata?.annotations, [TRACKING_ANNOTATION]);
+    dropKeyUnlessIn(meta.annotations, desired.metadata?.annotations, TRACKING_ANNOTATION);
     deleteIfEmpty(meta, 'annotations');
   }
 }

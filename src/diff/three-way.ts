@@ -9,8 +9,11 @@ import { compareQuantities } from '../api/quantity.js';
 import { type ListStrategy, listStrategyAt } from '../api/schema/index.js';
 import { isEmptyObject, isObj, jsonEqual, type Obj } from './object-utils.js';
 
-/** A step from a node to its child in the last-applied configuration. */
-type LastStep = string | number | { readonly mergeKey: string; readonly id: string };
+/**
+ * A step from a node to its child in the last-applied configuration: a key, an index, or the
+ * element of a merge list whose merge key has the value `value`.
+ */
+type LastStep = string | number | { readonly mergeKey: string; readonly value: unknown };
 
 interface Ctx {
   readonly apiVersion: string;
@@ -27,6 +30,29 @@ interface Ctx {
 const LAZY: unique symbol = Symbol('lazy');
 type Last = unknown | typeof LAZY;
 
+/** The merge-key value of a list element (undefined when it is not an object or lacks the key). */
+function mergeKeyOf(el: unknown, mergeKey: string): unknown {
+  return isObj(el) ? el[mergeKey] : undefined;
+}
+
+/**
+ * Whether two merge-key values name the same element: same type and the same text (so 1 and
+ * '1' differ, as kubectl's strategic merge treats them). Undefined names nothing.
+ */
+function sameMergeKey(a: unknown, b: unknown): boolean {
+  return a !== undefined && b !== undefined && typeof a === typeof b && (a === b || String(a) === String(b));
+}
+
+function findByMergeKey(list: readonly unknown[], mergeKey: string, value: unknown): unknown {
+  for (let i = 0; i < list.length; i++) {
+    const el = list[i];
+    if (sameMergeKey(mergeKeyOf(el, mergeKey), value)) {
+      return el;
+    }
+  }
+  return undefined;
+}
+
 function resolveLast(ctx: Ctx): unknown {
   let cur: unknown = ctx.lastRoot();
   for (const st of ctx.lastPath) {
@@ -38,35 +64,51 @@ function resolveLast(ctx: Ctx): unknown {
     } else if (typeof st === 'number') {
       cur = Array.isArray(cur) ? cur[st] : undefined;
     } else {
-      cur = Array.isArray(cur) ? cur.find((el) => keyOfElement(el, st.mergeKey) === st.id) : undefined;
+      cur = Array.isArray(cur) ? findByMergeKey(cur, st.mergeKey, st.value) : undefined;
     }
   }
   return cur;
 }
 
-function childLast(last: Last, step: string | number): Last {
-  if (last === LAZY) {
-    return LAZY;
-  }
-  if (typeof step === 'string') {
-    return isObj(last) ? last[step] : undefined;
-  }
-  return Array.isArray(last) ? last[step] : undefined;
+/**
+ * List strategies by apiVersion, kind and the path's keys (list indexes skipped: every element
+ * of a list has the same schema). A tree of maps, so a lookup builds no string.
+ */
+interface StrategyNode {
+  /** null: looked up, no strategy; undefined: not looked up yet. */
+  strategy: ListStrategy | null | undefined;
+  readonly children: Map<string, StrategyNode>;
 }
 
-const strategyCache = new Map<string, ListStrategy | null>();
+const strategyRoots = new Map<string, Map<string, StrategyNode>>();
+
+function childNode(children: Map<string, StrategyNode>, key: string): StrategyNode {
+  let node = children.get(key);
+  if (node === undefined) {
+    node = { strategy: undefined, children: new Map() };
+    children.set(key, node);
+  }
+  return node;
+}
 
 function strategyAt(ctx: Ctx): ListStrategy | undefined {
-  let id = `${ctx.apiVersion}|${ctx.kind}`;
-  for (const seg of ctx.path) {
+  let kinds = strategyRoots.get(ctx.apiVersion);
+  if (kinds === undefined) {
+    kinds = new Map();
+    strategyRoots.set(ctx.apiVersion, kinds);
+  }
+  let node = childNode(kinds, ctx.kind);
+  const path = ctx.path;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
     if (typeof seg === 'string') {
-      id += `.${seg}`;
+      node = childNode(node.children, seg);
     }
   }
-  let s = strategyCache.get(id);
+  let s = node.strategy;
   if (s === undefined) {
-    s = listStrategyAt(ctx.apiVersion, ctx.kind, ctx.path) ?? null;
-    strategyCache.set(id, s);
+    s = listStrategyAt(ctx.apiVersion, ctx.kind, path) ?? null;
+    node.strategy = s;
   }
   return s ?? undefined;
 }
@@ -113,12 +155,33 @@ function pruneValue(live: unknown, desired: unknown, last: Last, ctx: Ctx): bool
   return live === desired;
 }
 
+/** Whether the object being walked is a map of quantities (resources.requests, limits, …). */
+function inQuantityMap(ctx: Ctx): boolean {
+  const tail = ctx.path[ctx.path.length - 1];
+  return typeof tail === 'string' && QUANTITY_MAPS.has(tail);
+}
+
+/**
+ * Whether `o` has an own member `k` whose value `v` (= o[k]) was read already. A plain object
+ * (prototype Object.prototype) inherits only functions and `__proto__`, so any other value
+ * found is its own; otherwise ask.
+ */
+function ownMember(o: Obj, plain: boolean, k: string, v: unknown): boolean {
+  if (plain && v !== undefined && typeof v !== 'function' && k !== '__proto__') {
+    return true;
+  }
+  return Object.hasOwn(o, k);
+}
+
 function pruneObject(live: Obj, desired: Obj, last: Last, ctx: Ctx): boolean {
-  const quantities = QUANTITY_MAPS.has(String(ctx.path[ctx.path.length - 1]));
+  const plain = Object.getPrototypeOf(desired) === Object.prototype;
   let equal = true;
+  /** Members of desired that live has (with a value): when all of them, the second pass has nothing to do. */
+  let matched = 0;
   for (const k in live) {
     const lv = live[k];
-    if (!Object.hasOwn(desired, k)) {
+    const dv = desired[k];
+    if (!ownMember(desired, plain, k, dv)) {
       if (last === LAZY) {
         last = resolveLast(ctx);
       }
@@ -131,22 +194,32 @@ function pruneObject(live: Obj, desired: Obj, last: Last, ctx: Ctx): boolean {
       }
       continue;
     }
-    const dv = desired[k];
+    if (lv !== undefined) {
+      matched++;
+    }
     if (typeof lv === 'object' && lv !== null) {
       ctx.path.push(k);
       ctx.lastPath.push(k);
-      if (!pruneValue(lv, dv, childLast(last, k), ctx)) {
+      const childLast = last === LAZY ? LAZY : isObj(last) ? last[k] : undefined;
+      if (!pruneValue(lv, dv, childLast, ctx)) {
         equal = false;
       }
       ctx.path.pop();
       ctx.lastPath.pop();
     } else if (lv !== dv) {
-      if (quantities && sameQuantity(lv, dv)) {
+      if (inQuantityMap(ctx) && sameQuantity(lv, dv)) {
         live[k] = dv;
       } else {
         equal = false;
       }
     }
+  }
+  let members = 0;
+  for (const _ in desired) {
+    members++;
+  }
+  if (members === matched && plain) {
+    return equal; // every member of desired is in live (own, enumerable, with a value)
   }
   for (const k in desired) {
     if (live[k] === undefined) {
@@ -164,11 +237,9 @@ function pruneObject(live: Obj, desired: Obj, last: Last, ctx: Ctx): boolean {
   return equal;
 }
 
+/** The string a merge-key value is indexed by (type and text, see sameMergeKey). */
 function keyOfElement(el: unknown, mergeKey: string): string | undefined {
-  if (!isObj(el)) {
-    return undefined;
-  }
-  const v = el[mergeKey];
+  const v = mergeKeyOf(el, mergeKey);
   return v === undefined ? undefined : `${typeof v}:${String(v)}`;
 }
 
@@ -186,7 +257,8 @@ function pruneList(live: unknown[], desired: unknown[], last: Last, ctx: Ctx): b
   for (let i = 0; i < n; i++) {
     ctx.path.push(i);
     ctx.lastPath.push(i);
-    if (!pruneValue(live[i], desired[i], childLast(last, i), ctx)) {
+    const childLast = last === LAZY ? LAZY : Array.isArray(last) ? last[i] : undefined;
+    if (!pruneValue(live[i], desired[i], childLast, ctx)) {
       equal = false;
     }
     ctx.path.pop();
@@ -195,24 +267,20 @@ function pruneList(live: unknown[], desired: unknown[], last: Last, ctx: Ctx): b
   return equal;
 }
 
-/** Recurses into live[i] against its desired counterpart, matched by merge key `id`. */
+/** Recurses into live[i] against its desired counterpart, matched by merge key value `value`. */
 function pruneElement(
   live: unknown,
   desired: unknown,
   last: Last,
   mergeKey: string,
-  id: string,
+  value: unknown,
   at: number,
   ctx: Ctx,
 ): boolean {
   ctx.path.push(at);
-  ctx.lastPath.push({ mergeKey, id });
+  ctx.lastPath.push({ mergeKey, value });
   const lastEl =
-    last === LAZY
-      ? LAZY
-      : Array.isArray(last)
-        ? last.find((el) => keyOfElement(el, mergeKey) === id)
-        : undefined;
+    last === LAZY ? LAZY : Array.isArray(last) ? findByMergeKey(last, mergeKey, value) : undefined;
   const equal = pruneValue(live, desired, lastEl, ctx);
   ctx.path.pop();
   ctx.lastPath.pop();
@@ -225,13 +293,13 @@ function alignByKey(live: unknown[], desired: unknown[], last: Last, mergeKey: s
   if (live.length === desired.length) {
     let same = true;
     for (let i = 0; i < live.length && same; i++) {
-      const k = keyOfElement(live[i], mergeKey);
-      same = k !== undefined && k === keyOfElement(desired[i], mergeKey);
+      same = sameMergeKey(mergeKeyOf(live[i], mergeKey), mergeKeyOf(desired[i], mergeKey));
     }
     if (same) {
       let equal = true;
       for (let i = 0; i < live.length; i++) {
-        if (!pruneElement(live[i], desired[i], last, mergeKey, keyOfElement(live[i], mergeKey)!, i, ctx)) {
+        const el = live[i];
+        if (!pruneElement(el, desired[i], last, mergeKey, mergeKeyOf(el, mergeKey), i, ctx)) {
           equal = false;
         }
       }
@@ -261,7 +329,7 @@ function alignByKey(live: unknown[], desired: unknown[], last: Last, mergeKey: s
       continue;
     }
     used[i] = 1;
-    if (!pruneElement(live[i], d, last, mergeKey, k, out.length, ctx)) {
+    if (!pruneElement(live[i], d, last, mergeKey, mergeKeyOf(d, mergeKey), out.length, ctx)) {
       equal = false;
     }
     out.push(live[i]);
@@ -271,14 +339,12 @@ function alignByKey(live: unknown[], desired: unknown[], last: Last, mergeKey: s
     if (used[i]) {
       continue;
     }
-    const k = keyOfElement(live[i], mergeKey);
+    const v = mergeKeyOf(live[i], mergeKey);
     if (lastList === LAZY) {
       lastList = resolveLast(ctx);
     }
     const lastEl =
-      k === undefined || !Array.isArray(lastList)
-        ? undefined
-        : lastList.find((el) => keyOfElement(el, mergeKey) === k);
+      v === undefined || !Array.isArray(lastList) ? undefined : findByMergeKey(lastList, mergeKey, v);
     if (lastEl !== undefined) {
       trimTo(live[i], lastEl);
       out.push(live[i]);

@@ -8,7 +8,28 @@ const RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i;
 const NUMBER_LIKE = /^[-+]?(?:\.?\d|\.(?:inf|nan)$)|^0[box]|^[-+]?\.inf$|^\.nan$/i;
 const PLAIN = /^[A-Za-z0-9_/.$()+][A-Za-z0-9_/.$() :,=@%+*-]*$/;
 
+/** plainOk's answers: keys and most values repeat across objects, the regexes are the cost. */
+const plainMemo = new Map<string, boolean>();
+const PLAIN_MEMO_LIMIT = 20_000;
+/** Longer strings are tested each time (they rarely repeat, and would bloat the memo). */
+const PLAIN_MEMO_MAX_LENGTH = 256;
+
 function plainOk(s: string): boolean {
+  if (s.length > PLAIN_MEMO_MAX_LENGTH) {
+    return plainTest(s);
+  }
+  let ok = plainMemo.get(s);
+  if (ok === undefined) {
+    ok = plainTest(s);
+    if (plainMemo.size >= PLAIN_MEMO_LIMIT) {
+      plainMemo.clear();
+    }
+    plainMemo.set(s, ok);
+  }
+  return ok;
+}
+
+function plainTest(s: string): boolean {
   return (
     s !== '' &&
     PLAIN.test(s) &&
@@ -129,6 +150,17 @@ export function emitYaml(v: unknown): string {
   if (v === undefined) {
     return '';
   }
+  return `${emitYamlLines(v).join('\n')}\n`;
+}
+
+/**
+ * The lines of emitYaml(v) ([] for undefined), without joining and splitting them again. No line
+ * holds a newline: strings with one are literal blocks (split into lines) or JSON-quoted.
+ */
+export function emitYamlLines(v: unknown): string[] {
+  if (v === undefined) {
+    return [];
+  }
   const out: string[] = [];
   if (isCollection(v) && !Array.isArray(v)) {
     emitMap(v as Record<string, unknown>, '', out);
@@ -139,5 +171,5 @@ export function emitYaml(v: unknown): string {
   } else {
     out.push(Array.isArray(v) ? '[]' : typeof v === 'object' && v !== null ? '{}' : scalar(v));
   }
-  return `${out.join('\n')}\n`;
+  return out;
 }
