@@ -37,8 +37,16 @@ import { type AgentBenchResults, agentAnalysis, agentFigures, agentNotes } from 
 import { StartTrace, TimedImages, TimedNetwork, TimedRuntime, timedClient } from './lib/agent-timing.js';
 import { bareRunc } from './lib/bare-runc.js';
 import { runIfMain, safeRead } from './lib/entry.js';
-import { REPO_ROOT, type ServerProcess, startServer } from './lib/gantry-server.js';
-import { describeMachine, describePressure, machineInfo, pressure, procMemory } from './lib/machine.js';
+import { shebangNodeFlags } from './lib/entry-flags.js';
+import { CLI, REPO_ROOT, type ServerProcess, startServer } from './lib/gantry-server.js';
+import {
+  describeMachine,
+  describePressure,
+  machineInfo,
+  pressure,
+  procMemory,
+  procMemoryParts,
+} from './lib/machine.js';
 import { PodTracker } from './lib/pod-tracker.js';
 import {
   findSection,
@@ -270,7 +278,11 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     log(
       `agent process with ${burst} pods: VmRSS ${mem.rssMB.toFixed(1)} MB, VmHWM ${mem.hwmMB.toFixed(1)} MB (all Running after ${mem.startAllMs.toFixed(0)} ms)`,
     );
+    const parts = procMemoryParts(agentProc.pid);
     const heap = await agentProc.heap();
+    if (process.env.GANTRY_BENCH_AGENT_HEAPSNAPSHOT) {
+      await sleep(15_000); // the child writes its heap snapshot before it is stopped
+    }
     await cleanup();
 
     const left = leftovers(dir, runcRoots, [inProc, child], [bareNetns]);
@@ -299,6 +311,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
         startAllMs: mem.startAllMs,
         agentCpuMsPerPod: mem.cpuMsPerPod,
         serverRssMB: mem.serverRssMB,
+        parts,
+        nodeFlags: shebangNodeFlags(CLI),
         stages: { ...agentProc.startup, ...heap },
       },
     };

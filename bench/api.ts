@@ -32,7 +32,8 @@ import {
   storeCreatePath,
 } from './lib/create-paths.js';
 import { runIfMain, safeRead } from './lib/entry.js';
-import { REPO_ROOT, type ServerProcess, startServer } from './lib/gantry-server.js';
+import { shebangNodeFlags } from './lib/entry-flags.js';
+import { CLI, REPO_ROOT, type ServerProcess, startServer } from './lib/gantry-server.js';
 import {
   describeMachine,
   describePressure,
@@ -40,6 +41,7 @@ import {
   pressure,
   procCpuMs,
   procMemory,
+  procMemoryParts,
 } from './lib/machine.js';
 import { renderProfileSection } from './lib/profile-report.js';
 import {
@@ -235,8 +237,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       `API create latency: p50 ${f2(apiLatency.p50)} ms, p99 ${f2(apiLatency.p99)} ms; API ÷ raw = ${(api.opsPerSec / raw.opsPerSec).toFixed(3)}`,
     );
     const memCreated = procMemory(pid);
+    const memCreatedParts = procMemoryParts(pid);
     log(
-      `server memory with ${n0(COUNT)} objects: VmRSS ${f2(memCreated.rssMB)} MB, VmHWM ${f2(memCreated.hwmMB)} MB`,
+      `server memory with ${n0(COUNT)} objects: VmRSS ${f2(memCreated.rssMB)} MB (anonymous ${f2(memCreatedParts.anonMB)}, file-backed ${f2(memCreatedParts.fileMB)}), VmHWM ${f2(memCreated.hwmMB)} MB`,
     );
 
     const get = await phase(phases, 'API get', COUNT, pid, () => apiGet(client, ns, COUNT, CONCURRENCY));
@@ -312,6 +315,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       watch,
       latency,
       memCreated,
+      memCreatedParts,
+      serverNodeFlags: shebangNodeFlags(CLI),
       memListed,
       memEnd,
     };

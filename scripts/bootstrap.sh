@@ -7,12 +7,17 @@ cd "$(dirname "$0")/.."
 # command:package pairs; a missing command installs its Debian package.
 # runc, iproute2, nftables: the node agent; cc: its container shim; skopeo, umoci, docker-registry,
 # busybox-static: images for the demo and the tests (a real registry on loopback); etcd-server: the
-# distributed store backend and its tests.
+# distributed store backend and its tests; /usr/bin/chromium: the dashboard's browser tests.
 SYSTEM_DEPS=(git:git openssl:openssl runc:runc ip:iproute2 nft:nftables cc:gcc skopeo:skopeo umoci:umoci
-  docker-registry:docker-registry busybox:busybox-static etcd:etcd-server)
+  docker-registry:docker-registry busybox:busybox-static etcd:etcd-server /usr/bin/chromium:chromium)
 missing=()
 for pair in "${SYSTEM_DEPS[@]}"; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+  want="${pair%%:*}"
+  if [[ "$want" == /* ]]; then
+    [ -x "$want" ] || missing+=("${pair#*:}")
+  else
+    command -v "$want" >/dev/null 2>&1 || missing+=("${pair#*:}")
+  fi
 done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -43,7 +48,20 @@ if [ ! -f dist/.stamp ] || [ -n "$(find src bench tsconfig.json package.json -ne
   touch dist/.stamp
 fi
 
+# the dashboard (ui/, Vite → dist/ui): when one of its sources is newer than the last UI build;
+# after the TypeScript build, which may have emptied dist/.
+if [ ! -f dist/ui/.stamp ] || [ -n "$(find ui package.json -newer dist/ui/.stamp -print -quit)" ]; then
+  echo "gantry bootstrap: building the dashboard" >&2
+  npx vite build -c ui/vite.config.ts
+  touch dist/ui/.stamp
+fi
+
 # the node agent's container shim (C): after the build, which may have emptied dist/.
 if [ ! -x dist/gantry-shim ] || [ src/agent/runtime/shim.c -nt dist/gantry-shim ]; then
   cc -O2 -Wall -o dist/gantry-shim src/agent/runtime/shim.c
+fi
+
+# the node agent's interactive-exec helper (C; receives runc's pty over SCM_RIGHTS): same as the shim.
+if [ ! -x dist/gantry-exec-tty ] || [ src/agent/runtime/exec-tty.c -nt dist/gantry-exec-tty ]; then
+  cc -O2 -Wall -o dist/gantry-exec-tty src/agent/runtime/exec-tty.c
 fi

@@ -1,16 +1,20 @@
 // The node agent as a process of its own, so that its memory can be read from /proc apart from
-// the API server's and the bench's. The child runs what `gantry agent --join URL --token T` runs
-// (startAgent with an HttpClient to the server, the default image store, runc runtime, bridge
-// network, nftables service proxy and cluster DNS, a pino root logger) with only the names the
-// bench needs to stay clear of other agents on the machine (bridge, netns, veth, nft table, runc
-// root, pod CIDR); `gantry agent` has no flags for those. On SIGTERM it stops and removes its pods,
-// network and rules (what `gantry up` does on exit), then exits.
+// the API server's and the bench's. The child loads the modules `gantry agent` loads (src/cli/
+// main.ts's imports: the agent, commander, the logger, discovery, tokens; not the other commands',
+// which main.ts loads only for those commands) and runs what `gantry agent --join URL --token T
+// --bridge-name … --netns-prefix … --veth-prefix … --runc-root … --service-table …` runs
+// (startAgent with an HttpClient to the server and its default image store, runc runtime, bridge
+// network, nftables service proxy and cluster DNS, a pino root logger), plus a pod CIDR of its
+// own. Unlike `gantry agent`, on SIGTERM it stops and removes its pods, network and rules (what
+// `gantry up` does on exit), then exits, so that the bench leaves nothing behind.
 //
 //   parent: spawnAgentProcess(config)      child: node dist/bench/lib/agent-process.js '<json>'
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { shebangNodeFlags } from './entry-flags.js';
 
 export interface AgentProcessConfig {
   readonly server: string;
@@ -40,6 +44,8 @@ export interface HeapFigures {
   readonly heapTotalMB: number;
   readonly externalMB: number;
   readonly arrayBuffersMB: number;
+  /** V8's young generation (both semi-spaces) as committed now. */
+  readonly newSpaceMB: number;
 }
 
 export interface AgentProcess {
@@ -74,10 +80,16 @@ export async function spawnAgentProcess(
   config: AgentProcessConfig,
   startTimeoutMs = 60_000,
 ): Promise<AgentProcess> {
-  const child: ChildProcess = spawn(process.execPath, [import.meta.filename, JSON.stringify(config)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GANTRY_LOG_LEVEL: process.env.GANTRY_LOG_LEVEL ?? 'warn' },
-  });
+  // node runs with the options `gantry`'s entry asks for, as `gantry agent` would
+  const nodeFlags = shebangNodeFlags(join(import.meta.dirname, '../../src/cli/main.js'));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeFlags, import.meta.filename, JSON.stringify(config)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, GANTRY_LOG_LEVEL: process.env.GANTRY_LOG_LEVEL ?? 'warn' },
+    },
+  );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => {
     out += d.toString();
@@ -146,28 +158,25 @@ async function childMain(config: AgentProcessConfig): Promise<void> {
   const rss = () => MB(process.memoryUsage().rss);
   const nodeBaseMB = rss();
   // Loaded here so that the parent does not load them for nothing, and so that each stage's RSS
-  // can be told apart.
-  const [agentMod, { BridgeNetwork }, { NftServiceProxy }, { RuncRuntime }, { rootLogger }] =
-    await Promise.all([
-      import('../../src/agent/agent.js'),
-      import('../../src/agent/network/bridge-network.js'),
-      import('../../src/agent/network/nft-service-proxy.js'),
-      import('../../src/agent/runtime/runc-runtime.js'),
-      import('../../src/cli/logger.js'),
-    ]);
+  // can be told apart: first the agent (with its default runtime, network, service proxy, DNS and
+  // image store) and the root logger ...
+  const [{ startAgent }, { rootLogger }] = await Promise.all([
+    import('../../src/agent/agent.js'),
+    import('../../src/cli/logger.js'),
+  ]);
   const agentModulesMB = rss();
-  // `gantry agent` runs from src/cli/main.ts, which loads every command's module: part of its RSS.
+  // ... then the rest of what src/cli/main.ts imports before it runs `gantry agent` (it loads the
+  // other commands' modules only when those commands run).
   await Promise.all([
     import('commander'),
-    import('../../src/cli/app.js'),
-    import('../../src/cli/daemon.js'),
-    import('../../src/cli/rollout.js'),
-    import('../../src/cli/store.js'),
+    import('../../src/cluster/apiserver/discovery.js'),
+    import('../../src/cluster/auth/tokens.js'),
   ]);
   const cliModulesMB = rss();
-  const { startAgent } = agentMod;
   const log = rootLogger();
   const address = '127.0.0.1';
+  // the options `gantry agent --join … --bridge-name … --netns-prefix … --veth-prefix …
+  // --runc-root … --service-table …` passes (plus the pod CIDR, so runs do not collide)
   const agent = await startAgent({
     apiServer: [config.server],
     token: config.token,
@@ -177,33 +186,31 @@ async function childMain(config: AgentProcessConfig): Promise<void> {
     podCidr: config.podCidr,
     address,
     port: 0,
+    bridgeName: config.bridgeName,
+    netnsPrefix: config.netnsPrefix,
+    vethPrefix: config.vethPrefix,
+    runcRoot: config.runcRoot,
+    serviceTable: config.nftTable,
     logger: log,
-    runtime: new RuncRuntime({
-      root: join(config.dataDir, 'containers'),
-      runcRoot: config.runcRoot,
-      logger: log,
-    }),
-    network: new BridgeNetwork({
-      stateDir: join(config.dataDir, 'network'),
-      bridgeName: config.bridgeName,
-      netnsPrefix: config.netnsPrefix,
-      vethPrefix: config.vethPrefix,
-      noMasqueradeCidrs: [agentMod.CLUSTER_POD_CIDR],
-      logger: log,
-    }),
-    proxy: new NftServiceProxy({ tableName: config.nftTable, nodeIPs: [address], logger: log }),
   });
   const startup: StartupRss = { nodeBaseMB, agentModulesMB, cliModulesMB, joinedMB: rss() };
   process.stdout.write(`${STARTUP}${JSON.stringify(startup)}\n`);
   process.stdout.write(`${READY}: node ${agent.nodeName}, pod CIDR ${agent.podCidr}\n`);
   process.on('SIGUSR2', () => {
     const m = process.memoryUsage();
+    // GANTRY_BENCH_AGENT_HEAPSNAPSHOT=DIR: also write a heap snapshot there (after the figures
+    // above are read, since writing one runs a full GC)
+    const snapshotDir = process.env.GANTRY_BENCH_AGENT_HEAPSNAPSHOT;
+    if (snapshotDir) {
+      setTimeout(() => writeHeapSnapshot(join(snapshotDir, `agent-${process.pid}.heapsnapshot`)), 100);
+    }
     const heap: HeapFigures = {
       rssMB: MB(m.rss),
       heapUsedMB: MB(m.heapUsed),
       heapTotalMB: MB(m.heapTotal),
       externalMB: MB(m.external),
       arrayBuffersMB: MB(m.arrayBuffers),
+      newSpaceMB: MB(getHeapSpaceStatistics().find((x) => x.space_name === 'new_space')?.space_size ?? 0),
     };
     process.stdout.write(`${HEAP}${JSON.stringify(heap)}\n`);
   });

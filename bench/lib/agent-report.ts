@@ -1,5 +1,5 @@
 // Figures, notes and analysis of the node agent bench (bench/agent.ts) for bench/RESULTS.md. Pure.
-import { describePressure, type MachineInfo, type Pressure } from './machine.js';
+import { describePressure, type MachineInfo, type Pressure, type ProcMemoryParts } from './machine.js';
 import type { Figure } from './results-md.js';
 import type { Distribution } from './stats.js';
 import type { WrkResult } from './wrk.js';
@@ -51,6 +51,10 @@ export interface MemoryResult {
   readonly startAllMs: number;
   readonly agentCpuMsPerPod: number;
   readonly serverRssMB: number;
+  /** The agent's RSS with the pods running: anonymous vs file-backed (node binary, libraries). */
+  readonly parts: ProcMemoryParts;
+  /** Options the agent's node ran with (those of `gantry`'s shebang line). */
+  readonly nodeFlags: readonly string[];
   /** Agent process RSS (MB) at its start-up stages, and its heap figures with the pods running. */
   readonly stages: AgentMemoryStages;
 }
@@ -64,6 +68,7 @@ export interface AgentMemoryStages {
   readonly heapTotalMB: number;
   readonly externalMB: number;
   readonly arrayBuffersMB: number;
+  readonly newSpaceMB: number;
 }
 
 export interface AgentBenchResults {
@@ -197,7 +202,7 @@ export function agentNotes(r: AgentBenchResults): string[] {
     `Pod start: control plane (API server, scheduler, controllers, SQLite store) and node agent in the bench process (\`startControlPlane\` + \`startAgent\`, the way \`gantry up\` wires them; the agent on its own bridge, netns/veth prefixes, nft table, runc root and pod CIDR). Latency = the bench sends the create → the bench's watch sees \`status.phase: Running\`. ${r.singleRuns} single pods one after another (each deleted before the next), then ${r.burst} created at once (Promise.all).`,
     `Bare runc peer, same run: the config.json the agent wrote for a running pod, copied under a new id with its own cgroup and a netns made beforehand; \`runc run -d\` timed until it returns (container process started). One after each single pod, then ${r.burst} at once. It has no image lookup, overlay mount, network setup, API round trips or status write: that is the agent's overhead measured here.`,
     `HTTP: wrk ${h.threads} threads, ${h.connections} connections, ${h.durationS} s per target, ${h.rounds} rounds (targets in order, then reversed); ${h.backends} busybox httpd backends behind a NodePort Service. Peer: the same ${h.backends} pod IPs at once (one wrk per pod, 1 thread each, the ${h.connections} connections split); also one pod IP alone. busybox httpd closes each connection, so every request is a new TCP connection (and a new DNAT + conntrack entry through the Service). wrk and the pods share the 2 cores.`,
-    `Memory: \`gantry server\` and the agent as separate processes (the agent child runs what \`gantry agent --join URL --token T\` runs, node join token, HTTPS, with bench-specific bridge/netns/nft names, loading the CLI's modules too); VmRSS/VmHWM from /proc/<agent pid>/status 5 s after all ${r.memory.pods} pods were Running (RSS also sampled every 100 ms while they started).`,
+    `Memory: \`gantry server\` and the agent as separate processes (the agent child runs what \`gantry agent --join URL --token T\` runs, node join token, HTTPS, with bench-specific bridge/netns/veth/nft/runc-root names passed as \`gantry agent\` flags would pass them, loading the modules \`gantry agent\` loads); VmRSS/VmHWM from /proc/<agent pid>/status 5 s after all ${r.memory.pods} pods were Running (RSS also sampled every 100 ms while they started).`,
     `Load average (1 min): ${r.machine.loadAvg1.toFixed(2)} at the start, ${r.loadEnd.toFixed(2)} at the end; share of the last minute some task waited (PSI): ${describePressure(r.machine.pressure)} at the start, ${describePressure(r.pressureEnd)} at the end.`,
   ];
 }
@@ -263,7 +268,7 @@ export function agentAnalysis(r: AgentBenchResults): string[] {
     ['node started, nothing loaded', st.nodeBaseMB],
     ['agent modules loaded (agent, network, runtime, images, client, pino)', st.agentModulesMB],
     [
-      "the CLI's other modules loaded (commander, app/rollout/store commands, daemon: control plane, sync)",
+      "the rest of `gantry agent`'s entry loaded (commander, API discovery, tokens; src/cli/main.ts loads the other commands' modules only when they run)",
       st.cliModulesMB,
     ],
     ['joined: node registered, network, kubelet, service proxy, DNS running', st.joinedMB],
@@ -275,10 +280,10 @@ export function agentAnalysis(r: AgentBenchResults): string[] {
   });
   out.push('');
   out.push(
-    `\`gantry agent\` starts from src/cli/main.ts, which imports every command's module up front (daemon.ts brings in the control plane, registry, controllers and sync engine the agent never runs): ${f1(st.cliModulesMB - st.agentModulesMB)} MB of the agent's RSS. Importing a command's module only when that command runs would bring the agent to about ${f1(m.rssMB - (st.cliModulesMB - st.agentModulesMB))} MB with ${m.pods} pods (goal ≤ 80 MB). Node itself accounts for ${f1(st.nodeBaseMB)} MB before any module is loaded.`,
+    `The agent child loads what \`gantry agent\` loads: src/cli/main.ts imports the control plane, sync engine and other commands' modules only when those commands run (until 2026-11-22T02:21Z this bench's child loaded all of them, 35.7 MB more, and reported 122.9 MB). Node itself accounts for ${f1(st.nodeBaseMB)} MB before any module is loaded.`,
   );
   out.push(
-    `With the pods running the V8 heap held ${f1(st.heapUsedMB)} MB used of ${f1(st.heapTotalMB)} MB, external memory ${f1(st.externalMB)} MB (array buffers ${f1(st.arrayBuffersMB)} MB); the rest of the RSS is Node's own code, V8's code space and the loaded modules.`,
+    `With the pods running the V8 heap held ${f1(st.heapUsedMB)} MB used of ${f1(st.heapTotalMB)} MB (of which the young generation's semi-spaces ${f1(st.newSpaceMB)} MB, sized by V8 for the allocation rate of the pod starts), external memory ${f1(st.externalMB)} MB (array buffers ${f1(st.arrayBuffersMB)} MB). Of the RSS, ${f1(m.parts.anonMB)} MB is anonymous memory (the V8 heap, malloc: TLS, libuv, buffers; stacks) and ${f1(m.parts.fileMB)} MB file-backed (the node binary and shared libraries). Node ran with ${m.nodeFlags.length > 0 ? m.nodeFlags.map((f) => `\`${f}\``).join(' ') : 'no options'} (\`gantry\`'s shebang line). ${m.rssMB > 80 ? `The goal (≤ 80 MB) is missed by ${f1(m.rssMB - 80)} MB: a bare \`node\` process already holds ~43 MB (30 MB of it the node binary's own pages), which leaves ~35 MB for the agent's heap and native memory; a heap snapshot with the pods running holds only ~12 MB of live objects (the pod cache is 0.1 MB), the rest of the committed heap is the young generation and garbage awaiting the next full GC.` : ''}`,
   );
   return out;
 }

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { readKubeconfig } from '../../src/cluster/auth/index.js';
+import { shebangNodeFlags } from './entry-flags.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
@@ -31,6 +32,7 @@ export async function startServer(opts: StartServerOptions): Promise<ServerProce
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...shebangNodeFlags(CLI), // what the `gantry` command runs node with
       ...(opts.nodeArgs ?? []),
       CLI,
       'server',

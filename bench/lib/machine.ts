@@ -72,6 +72,24 @@ export function procMemory(pid: number): ProcMemory {
   return { rssMB: field('VmRSS'), hwmMB: field('VmHWM') };
 }
 
+/** A process's resident memory split: anonymous (heap, stacks, malloc) vs file-backed (binary, libraries). */
+export interface ProcMemoryParts {
+  readonly anonMB: number;
+  readonly fileMB: number;
+}
+
+/** From /proc/<pid>/smaps_rollup. */
+export function procMemoryParts(pid: number): ProcMemoryParts {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const field = (name: string): number => {
+    const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
+    return m ? (Number(m[1]) * 1024) / 1e6 : Number.NaN;
+  };
+  const rss = field('Rss');
+  const anon = field('Anonymous');
+  return { anonMB: anon, fileMB: rss - anon };
+}
+
 /** CPU time (user + system, ms) a process has used, from /proc/<pid>/stat. */
 export function procCpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { type Agent, type AgentOptions, startAgent } from '../agent/agent.js';
 import { LocalImageStore } from '../agent/images/index.js';
+import { agentPodExecSource } from '../agent/kubelet/exec-proxy.js';
 import { agentPodLogSource } from '../agent/kubelet/pod-log-source.js';
-import { InformerFactory } from '../client/informer-factory.js';
 import { type ControlPlane, startControlPlane } from '../cluster/control-plane.js';
 import { ApiEventRecorder } from '../cluster/events.js';
 import { requestRefreshOfRepos } from '../sync/app-actions.js';
@@ -64,9 +64,9 @@ export interface Daemon {
 }
 
 /**
- * The sync engine: the webhooks (mounted on every server) and the Application controller on its own
- * informers, run only while this server leads. A push that reaches a follower becomes a refresh
- * annotation on the Applications it concerns, which the leader acts on at once.
+ * The sync engine: the webhooks (mounted on every server) and the Application controller on the
+ * controller manager's informers, run only while this server leads. A push that reaches a follower
+ * becomes a refresh annotation on the Applications it concerns, which the leader acts on at once.
  */
 function startSync(cp: ControlPlane, flags: DaemonFlags, log: Logger): void {
   let current: ApplicationController | undefined;
@@ -88,10 +88,10 @@ function startSync(cp: ControlPlane, flags: DaemonFlags, log: Logger): void {
   });
   cp.server.mount(WEBHOOK_PATH, webhook);
   cp.server.mount(GENERIC_WEBHOOK_PATH, webhook);
-  cp.whileLeading(async () => {
-    const informers = new InformerFactory(cp.client, {
-      onError: (e) => log.warn({ err: (e as Error)?.message }, 'informer error'),
-    });
+  cp.whileLeading(async ({ informers }) => {
+    // The controller manager's informers of this term: pods and ReplicaSets (the health of what an
+    // Application deployed) are cached once per server, not once for controllers and once for sync.
+    // They are stopped with the term, not here.
     const apps = new ApplicationController({
       client: cp.client,
       informers,
@@ -109,7 +109,6 @@ function startSync(cp: ControlPlane, flags: DaemonFlags, log: Logger): void {
           current = undefined;
         }
         await handle.stop();
-        informers.stop();
       },
     };
   });
@@ -129,6 +128,7 @@ export async function startDaemon(
     tlsHosts: flags.tlsSan,
     logger: log,
     logs: agentPodLogSource,
+    exec: agentPodExecSource,
     ...(flags.nodeGraceMs !== undefined || flags.podEvictionMs !== undefined
       ? { controllers: { nodeGracePeriodMs: flags.nodeGraceMs, podEvictionDelayMs: flags.podEvictionMs } }
       : {}),

@@ -47,6 +47,7 @@ export class Informer {
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
   private watch?: WatchHandle;
   private stopped = false;
+  private running = false;
   private synced = false;
   private lastRv = '';
   private resyncTimer?: NodeJS.Timeout;
@@ -87,8 +88,15 @@ export class Informer {
     return this.synced;
   }
 
-  /** Starts list+watch; resolves once the first list is in the cache. */
+  /**
+   * Starts list+watch; resolves once the first list is in the cache. Starting an informer that is
+   * already running only waits for its sync (informers are shared: several users may start one).
+   */
   start(): Promise<void> {
+    if (this.running || this.stopped) {
+      return this.waitForSync();
+    }
+    this.running = true;
     void this.run();
     if (this.opts.resyncMs) {
       this.resyncTimer = setInterval(() => {
