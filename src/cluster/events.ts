@@ -141,10 +141,10 @@ export class ApiEventRecorder implements EventRecorder {
     if (e.sent === e.count) {
       return;
     }
-    const count = e.count;
     const now = rfc3339(e.at);
     const ns = e.namespace;
     if (e.name !== undefined) {
+      const count = e.count;
       try {
         await this.client.patch(R.events, ns, e.name, 'merge', {
           count,
@@ -157,9 +157,13 @@ export class ApiEventRecorder implements EventRecorder {
         if (!isApiError(err, 404)) {
           throw err;
         }
-        e.name = undefined; // deleted (TTL, namespace cleanup): start a new one
+        // deleted (TTL, namespace cleanup): a new Event counts only the repeats not yet sent
+        e.name = undefined;
+        e.count -= e.sent;
+        e.sent = 0;
       }
     }
+    const count = e.count;
     const name = `${String(e.involvedObject.name)}.${randomBytes(8).toString('hex')}`;
     await this.client.create(R.events, {
       apiVersion: 'v1',
@@ -169,7 +173,7 @@ export class ApiEventRecorder implements EventRecorder {
       reason: e.reason,
       message: e.message,
       type: e.type,
-      count: e.sent === 0 ? count : count - e.sent,
+      count,
       firstTimestamp: now,
       lastTimestamp: now,
       source: { component: this.component, ...(this.opts.host ? { host: this.opts.host } : {}) },

@@ -1,7 +1,8 @@
 // The process's one Prometheus registry. Everything Gantry measures registers here, the API
 // server's and the agent's /metrics both serve it (in `gantry up` they share the process, so
 // both show everything), and the default process metrics (CPU, memory, event loop lag, GC) are
-// collected once per process.
+// collected once per process — started by the servers that expose them, not by every process
+// that merely loads a module measuring something (a short CLI command).
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 export const registry = new Registry();
@@ -16,8 +17,6 @@ export function collectProcessMetrics(): void {
   defaultsCollected = true;
   collectDefaultMetrics({ register: registry });
 }
-
-collectProcessMetrics();
 
 /** The Prometheus text exposition of every metric of this process. */
 export async function metricsText(): Promise<{ contentType: string; body: string }> {

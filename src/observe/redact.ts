@@ -15,14 +15,17 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key) && !NOT_SECRET_KEY.test(key);
 }
 
+/** `scheme://` followed by `user[:password]@`. */
+const URL_CREDENTIALS = /^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i;
+
 /** The URL with any `user[:password]@` removed: `https://host/org/repo` (for metric labels). */
 export function stripUrlCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1');
+  return url.replace(URL_CREDENTIALS, '$1');
 }
 
 /** The URL with any `user[:password]@` replaced by `***@` (still shows that credentials were there). */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@');
+  return url.replace(URL_CREDENTIALS, '$1***@');
 }
 
 /** Redacts URL credentials and bearer/basic tokens anywhere inside free text. */

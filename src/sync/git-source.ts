@@ -9,6 +9,7 @@ import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type SimpleGit, simpleGit } from 'simple-git';
+import { redactUrl } from '../observe/redact.js';
 import { type GitRequestType, timeGitRequest } from '../observe/sync-metrics.js';
 
 export type GitErrorReason = 'Unreachable' | 'AuthFailed' | 'UnknownRevision' | 'Failed';
@@ -58,10 +59,8 @@ case "$1" in
 esac
 `;
 
-/** The URL with any inline user/password removed, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, '//***@');
-}
+/** The URL with any inline user/password replaced by `***@`, for messages (src/observe/redact.ts). */
+export { redactUrl };
 
 /** Classifies a git failure from its output. */
 export function classifyGitError(text: string): GitErrorReason {

@@ -93,4 +93,48 @@ describe('ApiEventRecorder', () => {
       (await client.list(R.events, { namespace: 'default', fieldSelector: 'reason=Started' })).items,
     ).toHaveLength(1);
   });
+
+  it('starts a new Event counting from 1 when the one it was bumping is deleted (TTL)', async () => {
+    const { client, pod } = await setup();
+    const rec = new ApiEventRecorder(client, 'kubelet');
+    const reason = { fieldSelector: 'reason=Killing' };
+    for (let i = 0; i < 3; i++) {
+      await rec.emit(pod, 'Normal', 'Killing', 'Stopping container app');
+    }
+    const [first] = (await client.list(R.events, { namespace: 'default', ...reason })).items;
+    expect(first?.count).toBe(3);
+    await client.delete(R.events, 'default', first!.metadata.name!);
+    await rec.emit(pod, 'Normal', 'Killing', 'Stopping container app');
+    await rec.emit(pod, 'Normal', 'Killing', 'Stopping container app');
+    const after = (await client.list(R.events, { namespace: 'default', ...reason })).items;
+    expect(after).toHaveLength(1);
+    expect(after[0]?.metadata.name).not.toBe(first?.metadata.name);
+    expect(after[0]?.count).toBe(2);
+  });
+
+  it('a failed write is retried with the repeats it missed by the next event', async () => {
+    const { client, pod } = await setup();
+    let fail = true;
+    const flaky = new Proxy(client, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop === 'create' && typeof v === 'function') {
+          return (...args: unknown[]) =>
+            fail
+              ? Promise.reject(new Error('connection refused'))
+              : (v as (...a: unknown[]) => unknown).apply(target, args);
+        }
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const rec = new ApiEventRecorder(flaky, 'kubelet');
+    await expect(rec.emit(pod, 'Warning', 'Failed', 'Error: ErrImagePull')).rejects.toThrow(
+      'connection refused',
+    );
+    fail = false;
+    await rec.emit(pod, 'Warning', 'Failed', 'Error: ErrImagePull');
+    const list = await client.list(R.events, { namespace: 'default', fieldSelector: 'reason=Failed' });
+    expect(list.items).toHaveLength(1);
+    expect(list.items[0]?.count).toBe(2);
+  });
 });

@@ -18,7 +18,7 @@ import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { metricsText } from '../../observe/metrics.js';
+import { collectProcessMetrics, metricsText } from '../../observe/metrics.js';
 import type { ContainerRuntime, ExecResult } from '../types.js';
 import { type ExecStreamBackend, handleAgentExecUpgrade } from './exec-endpoint.js';
 
@@ -79,6 +79,7 @@ export async function startAgentServer(
   port: number,
   opts: AgentServerOptions,
 ): Promise<AgentServer> {
+  collectProcessMetrics();
   const sockets = new Set<import('node:net').Socket>();
   const authorized = async (req: http.IncomingMessage): Promise<boolean> => {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');

@@ -233,7 +233,6 @@ export class Kubelet {
     this.probes.stop();
   }
 
-  /** Pod uids with a worker (tests, metrics). */
   /** Pods with a running container and running containers on this node (as last observed). */
   runningCounts(): { pods: number; containers: number } {
     let pods = 0;
@@ -246,6 +245,7 @@ export class Kubelet {
     return { pods, containers };
   }
 
+  /** Pod uids with a worker (tests, metrics). */
   activePods(): string[] {
     return [...this.workers.keys()];
   }

@@ -8,7 +8,7 @@ import { ApiError, errors } from '../../api/errors.js';
 import { servedGroups } from '../../api/resources.js';
 import { openApiV3GroupVersionJson, openApiV3Root } from '../../api/schema/index.js';
 import { type RequestLabels, trackRequest } from '../../observe/api-metrics.js';
-import { metricsText, secondsSince } from '../../observe/metrics.js';
+import { collectProcessMetrics, metricsText, secondsSince } from '../../observe/metrics.js';
 import type { Registry } from '../registry/index.js';
 import type { UserInfo } from './authz.js';
 import {
@@ -64,17 +64,10 @@ const CONNECT_SUBRESOURCES = new Set(['exec', 'attach', 'portforward', 'proxy'])
 /** The request as kube-apiserver labels it in its metrics, and whether it is long-running. */
 export function requestLabels(
   method: string,
-  rawUrl: string,
+  route: Route,
+  q: URLSearchParams,
   contentType: string | undefined,
 ): { labels: RequestLabels; longRunning: boolean } {
-  let url: URL | undefined;
-  try {
-    url = new URL(rawUrl, 'http://gantry.invalid');
-  } catch {
-    url = undefined;
-  }
-  const route: Route = url ? parsePath(url.pathname) : { kind: 'notFound' };
-  const q = url?.searchParams ?? new URLSearchParams();
   if (route.kind !== 'resource') {
     return {
       labels: { verb: method, group: '', version: '', resource: '', subresource: '', scope: '' },
@@ -106,6 +99,7 @@ export function requestLabels(
 }
 
 export function createApiServer(opts: ApiServerOptions): ApiServer {
+  collectProcessMetrics();
   const ctx: HandlerContext = {
     registry: opts.registry,
     logs: opts.logs,
@@ -118,10 +112,23 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = process.hrtime.bigint();
     const method = req.method ?? 'GET';
-    const info = requestLabels(method, req.url ?? '/', req.headers['content-type']);
+    // the URL and its route are worked out once, for the metrics' labels and for serving
+    let url: URL | undefined;
+    try {
+      url = new URL(req.url ?? '/', 'http://gantry.invalid');
+    } catch {
+      url = undefined;
+    }
+    const route: Route = url ? parsePath(url.pathname) : { kind: 'notFound' };
+    const info = requestLabels(
+      method,
+      route,
+      url?.searchParams ?? new URLSearchParams(),
+      req.headers['content-type'],
+    );
     const finish = trackRequest(info.labels, info.longRunning);
     res.once('close', () => finish(res.statusCode, secondsSince(started)));
-    serve(req, res)
+    serve(req, res, url, route)
       .catch((e) => {
         if (!(e instanceof ApiError)) {
           log?.error({ err: e, method: req.method, path: req.url }, 'request failed');
@@ -139,11 +146,13 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       });
   };
 
-  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://gantry.invalid');
-    } catch {
+  async function serve(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL | undefined,
+    route: Route,
+  ): Promise<void> {
+    if (!url) {
       throw errors.badRequest('malformed request URL');
     }
     const path = url.pathname;
@@ -170,7 +179,6 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       res.end(req.method === 'HEAD' ? undefined : m.body);
       return;
     }
-    const route = parsePath(path);
     const method = req.method ?? 'GET';
     if (
       route.kind !== 'resource' &&
