@@ -5,7 +5,7 @@
 // table can tell them apart from every other route and remove stale ones after a restart.
 import type { Logger } from 'pino';
 import type { KObject } from '../../api/types.js';
-import { cidrContains, formatCidr, isIpv4, parseCidr } from './cidr.js';
+import { formatCidr, isIpv4, parseCidr } from './cidr.js';
 import { runCommand } from './exec.js';
 
 /** The `proto` number of the routes Gantry installs (rtnetlink protocols 0-255; 0-4 and common ones avoided). */
@@ -69,8 +69,7 @@ export function planRoutes(nodes: readonly KObject[], self: string): PodRoute[] 
 function overlaps(a: string, b: string): boolean {
   const ca = parseCidr(a);
   const cb = parseCidr(b);
-  const first = (c: typeof ca) => formatCidr(c).split('/')[0] ?? '';
-  return cidrContains(ca, first(cb)) || cidrContains(cb, first(ca));
+  return ca.network < cb.network + cb.size && cb.network < ca.network + ca.size;
 }
 
 /** `ip -batch` lines taking the installed Gantry routes to the desired ones (empty: nothing to do). */

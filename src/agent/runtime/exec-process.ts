@@ -170,12 +170,12 @@ export function startExecProcess(spec: ExecProcessSpec): ExecProcess {
   const child = spawn(spec.ttyHelperPath, [socketPath, spec.pidFile, ...runcArgs], {
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
   });
-  if (spec.size) {
-    // also on the helper's terminal at once (the size is in process.json too, when there is one)
-    (child.stdio[3] as import('node:net').Socket).write(`${spec.size.width} ${spec.size.height}\n`);
-  }
   const control = child.stdio[3] as import('node:net').Socket;
   control.on('error', () => {});
+  if (spec.size) {
+    // also on the helper's terminal at once (the size is in process.json too, when there is one)
+    control.write(`${spec.size.width} ${spec.size.height}\n`);
+  }
   child.stdin?.on('error', () => {});
   let started = false;
   control.on('data', (b: Buffer) => {

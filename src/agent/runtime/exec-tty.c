@@ -56,7 +56,6 @@ static int write_all(int fd, const char *p, size_t n) {
 }
 
 static int receive_fd(int conn) {
-  char byte;
   char name[4096];
   struct iovec iov = {name, sizeof name};
   union {
@@ -68,7 +67,6 @@ static int receive_fd(int conn) {
   msg.msg_iovlen = 1;
   msg.msg_control = u.buf;
   msg.msg_controllen = sizeof u.buf;
-  (void)byte;
   ssize_t n;
   do {
     n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);

@@ -323,7 +323,8 @@ export class RuncRuntime implements ContainerRuntime {
     }
   }
 
-  async exec(id: string, args: readonly string[], timeoutMs: number): Promise<ExecResult> {
+  /** Checks that the container runs; the --pid-file path for one exec in it (in its bundle). */
+  private async execPidFile(id: string): Promise<string> {
     const dir = this.bundle(id);
     const current = await this.state(id);
     if (current === undefined) {
@@ -332,7 +333,11 @@ export class RuncRuntime implements ContainerRuntime {
     if (current.status !== 'running') {
       throw new Error(`exec in container ${id}: container is ${current.status}`);
     }
-    const pidFile = join(dir, `exec-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.pid`);
+    return join(dir, `exec-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.pid`);
+  }
+
+  async exec(id: string, args: readonly string[], timeoutMs: number): Promise<ExecResult> {
+    const pidFile = await this.execPidFile(id);
     try {
       return await this.runc.exec(id, args, timeoutMs, pidFile);
     } finally {
@@ -342,17 +347,12 @@ export class RuncRuntime implements ContainerRuntime {
 
   /** Streaming exec (`kubectl exec`, with stdin and a tty): see exec-process.ts. */
   async execStream(id: string, args: readonly string[], opts: ExecStreamOptions): Promise<ExecProcess> {
-    const dir = this.bundle(id);
-    const current = await this.state(id);
-    if (current === undefined) {
-      throw new Error(`exec in container ${id}: no such container`);
-    }
-    if (current.status !== 'running') {
-      throw new Error(`exec in container ${id}: container is ${current.status}`);
-    }
+    const pidFile = await this.execPidFile(id);
     let processTemplate: Record<string, unknown> | undefined;
     if (opts.tty) {
-      const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { process?: unknown };
+      const config = JSON.parse(await readFile(join(this.bundle(id), 'config.json'), 'utf8')) as {
+        process?: unknown;
+      };
       if (config.process && typeof config.process === 'object') {
         processTemplate = config.process as Record<string, unknown>;
       }
@@ -364,7 +364,7 @@ export class RuncRuntime implements ContainerRuntime {
       runcRoot: this.runcRoot,
       id,
       args,
-      pidFile: join(dir, `exec-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.pid`),
+      pidFile,
       ttyHelperPath: this.execTtyHelperPath,
     });
   }

@@ -20,6 +20,7 @@ import type { Registry } from '../registry/index.js';
 import { authorize, type UserInfo } from './authz.js';
 import {
   channelMessage,
+  EXEC_PROTOCOLS,
   type ExecProtocol,
   type ExecRequest,
   failureStatus,
@@ -74,8 +75,8 @@ export function execTarget(rawUrl: string | undefined): { namespace: string; nam
   return undefined;
 }
 
-/** Answers an upgrade request with an ordinary HTTP response (a Status error) and closes. */
-export function refuseUpgrade(req: http.IncomingMessage, socket: Duplex, e: unknown): void {
+/** A response written straight to an upgrade request's socket, which ends with it. */
+function responseOnSocket(req: http.IncomingMessage, socket: Duplex): ServerResponse {
   const res = new ServerResponse(req);
   res.shouldKeepAlive = false;
   res.assignSocket(socket as Socket);
@@ -83,7 +84,12 @@ export function refuseUpgrade(req: http.IncomingMessage, socket: Duplex, e: unkn
     res.detachSocket(socket as Socket);
     socket.end();
   });
-  sendError(res, e);
+  return res;
+}
+
+/** Answers an upgrade request with an ordinary HTTP response (a Status error) and closes. */
+function refuseUpgrade(req: http.IncomingMessage, socket: Duplex, e: unknown): void {
+  sendError(responseOnSocket(req, socket), e);
 }
 
 function chooseContainer(pod: Pod, requested: string | undefined): string {
@@ -195,14 +201,14 @@ export async function handleExecUpgrade(
     admitted = await admit(ctx, req, target);
     if (!isWebSocketUpgrade(req)) {
       throw errors.badRequest(
-        `exec is served over WebSocket only (subprotocols ${['v5.channel.k8s.io', 'v4.channel.k8s.io'].join(', ')}); ` +
+        `exec is served over WebSocket only (subprotocols ${EXEC_PROTOCOLS.join(', ')}); ` +
           `"${req.headers.upgrade}" (SPDY) is not supported: use kubectl 1.30 or newer`,
       );
     }
     protocol = pickExecProtocol(offeredProtocols(req));
     if (!protocol) {
       throw errors.badRequest(
-        `no supported exec subprotocol offered (Sec-WebSocket-Protocol: v5.channel.k8s.io or v4.channel.k8s.io)`,
+        `no supported exec subprotocol offered (Sec-WebSocket-Protocol: ${EXEC_PROTOCOLS.join(' or ')})`,
       );
     }
   } catch (e) {
@@ -305,12 +311,5 @@ export function serveUpgradeAsRequest(
   if (head.length > 0) {
     socket.unshift(head);
   }
-  const res = new ServerResponse(req);
-  res.shouldKeepAlive = false;
-  res.assignSocket(socket as Socket);
-  res.on('finish', () => {
-    res.detachSocket(socket as Socket);
-    socket.end();
-  });
-  handler(req, res);
+  handler(req, responseOnSocket(req, socket));
 }

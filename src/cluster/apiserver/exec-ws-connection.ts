@@ -26,6 +26,9 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
   private readonly decoder: FrameDecoder;
   private closeSent = false;
   private closed = false;
+  /** The owner's pause() (backpressure); the socket also stays paused while `head` waits. */
+  private paused = false;
+  private holdingHead = false;
 
   constructor(
     private readonly socket: Duplex,
@@ -41,7 +44,18 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
     socket.on('close', () => this.finish(1006, 'connection lost'));
     socket.on('end', () => this.finish(1006, 'connection ended'));
     if (head && head.length > 0) {
-      queueMicrotask(() => this.onData(head));
+      // Bytes that came with the handshake (a peer may send at once) are decoded only once the
+      // owner has its listeners on: connectWebSocket hands the connection over through a promise,
+      // after any microtask. Later bytes wait in the paused socket, so the order holds.
+      this.holdingHead = true;
+      socket.pause();
+      setImmediate(() => {
+        this.holdingHead = false;
+        this.onData(head);
+        if (!this.paused) {
+          socket.resume();
+        }
+      });
     }
   }
 
@@ -69,11 +83,15 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
 
   /** Stops reading from the peer (backpressure), until resume(). */
   pause(): void {
+    this.paused = true;
     this.socket.pause();
   }
 
   resume(): void {
-    this.socket.resume();
+    this.paused = false;
+    if (!this.holdingHead) {
+      this.socket.resume();
+    }
   }
 
   /** Drops the connection without a closing handshake. */

@@ -54,7 +54,7 @@ export class QuotaNamespaces {
         const ns = e.object.metadata.namespace ?? '';
         const key = `${ns}/${e.object.metadata.name}`;
         if (e.type === 'DELETED') {
-          this.byNamespace.get(ns)?.delete(key);
+          this.remove(ns, key);
         } else {
           this.add(ns, key);
         }
@@ -76,5 +76,12 @@ export class QuotaNamespaces {
       this.byNamespace.set(namespace, set);
     }
     set.add(key);
+  }
+
+  private remove(namespace: string, key: string): void {
+    const set = this.byNamespace.get(namespace);
+    if (set?.delete(key) && set.size === 0) {
+      this.byNamespace.delete(namespace); // no entry left behind per namespace that once had a quota
+    }
   }
 }

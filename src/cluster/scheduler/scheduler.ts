@@ -75,7 +75,6 @@ class WritePool {
   private queue: (() => Promise<void>)[] = [];
   private head = 0;
   private running = 0;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly limit: number,
@@ -85,13 +84,6 @@ class WritePool {
   run(op: () => Promise<void>): void {
     this.queue.push(op);
     this.pump();
-  }
-
-  /** Resolves once nothing is queued or in flight. */
-  idle(): Promise<void> {
-    return this.running === 0 && this.head === this.queue.length
-      ? Promise.resolve()
-      : new Promise((r) => this.idleWaiters.push(r));
   }
 
   private pump(): void {
@@ -107,11 +99,6 @@ class WritePool {
         .finally(() => {
           this.running--;
           this.pump();
-          if (this.running === 0 && this.head === this.queue.length) {
-            for (const w of this.idleWaiters.splice(0)) {
-              w();
-            }
-          }
         });
     }
   }
@@ -242,11 +229,6 @@ export class Scheduler implements Reconciler {
       return { requeueAfterMs: Math.max(1, this.nextRetryAt - now) };
     }
     return {};
-  }
-
-  /** Resolves once every binding and status write started so far has finished. */
-  settled(): Promise<void> {
-    return this.writes.idle();
   }
 
   private execute(actions: readonly SchedulingAction[]): void {

@@ -97,6 +97,21 @@ describe('WsConnection', () => {
     expect(events[1]).toMatchObject({ kind: 'close', code: 1002, reason: 'client frames must be masked' });
   });
 
+  it('delivers what the server sent with its handshake answer to listeners added after connect', async () => {
+    const port = await listen((c) => {
+      // in the same write burst as the 101: the client reads both at once (the upgrade's head)
+      c.send(Buffer.from('at once'));
+      c.close(1000, 'done');
+    });
+    const { conn } = await connect(port);
+    await Promise.resolve(); // as a caller that hands the connection on through another promise
+    const got: string[] = [];
+    conn.on('message', (m) => got.push(m.toString('utf8')));
+    const code = await new Promise<number>((r) => conn.on('close', (c) => r(c)));
+    expect(got).toEqual(['at once']);
+    expect(code).toBe(1000);
+  });
+
   it('rejects with the status and body of a refused handshake', async () => {
     const port = await listen(() => {}, true);
     const err = await connect(port).catch((e: unknown) => e);
