@@ -2,6 +2,7 @@
 // Application by name; finding the kubeconfig and building the HTTP client from it.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Command } from 'commander';
 import type { KObject } from '../api/types.js';
 import { HttpClient } from '../client/http.js';
 import type { Client } from '../client/types.js';
@@ -55,6 +56,12 @@ export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): str
   return fromEnv ?? join(env.GANTRY_DATA_DIR ?? join(homedir(), '.gantry'), 'kubeconfig');
 }
 
+/** The `--kubeconfig` option of every command that talks to the cluster (`.option(...KUBECONFIG_OPTION)`). */
+export const KUBECONFIG_OPTION = [
+  '--kubeconfig <path>',
+  'kubeconfig to use (default $KUBECONFIG or ~/.gantry/kubeconfig)',
+] as const;
+
 /** A client for the cluster a kubeconfig names. */
 export async function clientFromKubeconfig(path: string): Promise<HttpClient> {
   const kc = await readKubeconfig(path);
@@ -77,4 +84,28 @@ export function stdio(): { out: Output; err: Output } {
     },
     err: { write: (s) => void process.stderr.write(s) },
   };
+}
+
+/**
+ * Runs a command's action with a client for the cluster its `--kubeconfig` (or the default)
+ * names: sets the exit code `fn` returns, prints `errorLine(e)` and exits 1 on an error
+ * (a kubeconfig that cannot be read included), and closes the client in any case.
+ */
+export async function runWithKubeClient(
+  cmd: Command,
+  errorLine: (e: unknown) => string,
+  fn: (client: HttpClient, io: { out: Output; err: Output }) => Promise<number>,
+): Promise<void> {
+  const o = cmd.optsWithGlobals() as { kubeconfig?: string };
+  const io = stdio();
+  let client: HttpClient | undefined;
+  try {
+    client = await clientFromKubeconfig(o.kubeconfig ?? defaultKubeconfigPath());
+    process.exitCode = await fn(client, io);
+  } catch (e) {
+    io.err.write(errorLine(e));
+    process.exitCode = 1;
+  } finally {
+    client?.close();
+  }
 }

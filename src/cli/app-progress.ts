@@ -1,6 +1,7 @@
 // Reads the workloads an Application touches (its Deployments and Rollouts, with their
 // ReplicaSets) for the live sync view. I/O through the Client; a workload that cannot be read
 // (not created yet, deleted) is left out rather than failing the view.
+import { keyString, type ResourceKey } from '../api/keys.js';
 import { labelSelectorAsSelector } from '../api/labels.js';
 import type { KObject } from '../api/types.js';
 import { R } from '../client/resources.js';
@@ -9,17 +10,10 @@ import { loadRolloutView } from '../rollout/view-load.js';
 import type { ResourceStatus } from '../sync/types.js';
 import { deploymentProgress, rolloutProgress, type WorkloadProgress } from './progress-frame.js';
 
-interface Ref {
-  readonly group: string;
-  readonly kind: string;
-  readonly namespace: string;
-  readonly name: string;
-}
-
 /** The Deployments and Rollouts named in the Application's status and its last operation. */
-export function workloadRefs(app: KObject): Ref[] {
+export function workloadRefs(app: KObject): ResourceKey[] {
   const st: Record<string, any> = app.status ?? {};
-  const all: Ref[] = [
+  const all: ResourceKey[] = [
     ...(Array.isArray(st.resources) ? (st.resources as ResourceStatus[]) : []),
     ...(Array.isArray(st.operationState?.syncResult?.resources)
       ? st.operationState.syncResult.resources
@@ -29,7 +23,7 @@ export function workloadRefs(app: KObject): Ref[] {
   return all.filter((r) => {
     const isWorkload =
       (r.group === 'apps' && r.kind === 'Deployment') || (r.group === 'argoproj.io' && r.kind === 'Rollout');
-    const key = `${r.kind}/${r.namespace}/${r.name}`;
+    const key = keyString(r);
     if (!isWorkload || seen.has(key)) {
       return false;
     }
@@ -38,7 +32,7 @@ export function workloadRefs(app: KObject): Ref[] {
   });
 }
 
-async function one(client: Client, ref: Ref, health: string | undefined): Promise<WorkloadProgress> {
+async function one(client: Client, ref: ResourceKey, health: string | undefined): Promise<WorkloadProgress> {
   if (ref.kind === 'Rollout') {
     return {
       ...rolloutProgress(await loadRolloutView(client, ref.namespace, ref.name)),
@@ -54,11 +48,10 @@ async function one(client: Client, ref: Ref, health: string | undefined): Promis
 /** The workloads' replica progress, in the order the Application lists them. */
 export async function loadWorkloads(client: Client, app: KObject): Promise<WorkloadProgress[]> {
   const statuses: ResourceStatus[] = Array.isArray(app.status?.resources) ? app.status.resources : [];
+  const healthOf = new Map(statuses.map((s) => [keyString(s), s.health?.status]));
   const out: WorkloadProgress[] = [];
   for (const ref of workloadRefs(app)) {
-    const health = statuses.find(
-      (s) => s.kind === ref.kind && s.namespace === ref.namespace && s.name === ref.name,
-    )?.health?.status;
+    const health = healthOf.get(keyString(ref));
     try {
       out.push(await one(client, ref, health));
     } catch {

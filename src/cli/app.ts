@@ -7,19 +7,17 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { isApiError } from '../api/errors.js';
 import type { KObject } from '../api/types.js';
-import type { HttpClient } from '../client/http.js';
 import { R } from '../client/resources.js';
 import { describeRevision } from '../promote/revision.js';
 import { GitSource } from '../sync/git-source.js';
 import { APPLICATION_NAMESPACE } from '../sync/types.js';
 import {
   type AppCliContext,
-  clientFromKubeconfig,
-  defaultKubeconfigPath,
   describeError,
   getApp,
+  KUBECONFIG_OPTION,
   nowOf,
-  stdio,
+  runWithKubeClient,
   withKind,
 } from './app-context.js';
 import { diffApplication } from './app-diff.js';
@@ -256,19 +254,11 @@ export async function appDelete(ctx: AppCliContext, name: string): Promise<numbe
 type Runner = (ctx: AppCliContext) => Promise<number>;
 
 function runWith(cmd: Command, fn: Runner): Promise<void> {
-  return (async () => {
-    const opts = cmd.optsWithGlobals() as { kubeconfig?: string };
-    let client: HttpClient | undefined;
-    try {
-      client = await clientFromKubeconfig(opts.kubeconfig ?? defaultKubeconfigPath());
-      process.exitCode = await fn({ client, ...stdio(), handleSignals: true });
-    } catch (e) {
-      process.stderr.write(`gantry app ${cmd.name()}: ${describeError(e)}\n`);
-      process.exitCode = 1;
-    } finally {
-      client?.close();
-    }
-  })();
+  return runWithKubeClient(
+    cmd,
+    (e) => `gantry app ${cmd.name()}: ${describeError(e)}\n`,
+    (client, io) => fn({ client, ...io, handleSignals: true }),
+  );
 }
 
 const collect = (v: string, acc: string[]) => [...acc, v];
@@ -278,7 +268,7 @@ export function registerAppCommands(program: Command): void {
   const app = program
     .command('app')
     .description('manage Applications (argoproj.io/v1alpha1) like argocd app')
-    .option('--kubeconfig <path>', 'kubeconfig to use (default $KUBECONFIG or ~/.gantry/kubeconfig)');
+    .option(...KUBECONFIG_OPTION);
   app
     .command('list')
     .description('list applications')

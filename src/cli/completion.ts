@@ -4,10 +4,11 @@
 // come from the hidden `gantry __complete WORDS…`, which asks the API server and prints nothing
 // when no cluster answers.
 import type { Command, Option } from 'commander';
+import { resourcePath } from '../client/http.js';
 import { R } from '../client/resources.js';
 import { APPLICATION_NAMESPACE } from '../sync/types.js';
 import { clientFromKubeconfig, defaultKubeconfigPath } from './app-context.js';
-import { loadApiResources, resolveResource, resourceTypeNames } from './discovery.js';
+import { loadApiResources, pathInfo, resolveResource, resourceTypeNames } from './discovery.js';
 
 const FORMATS = ['json', 'yaml', 'wide', 'name'];
 const SHELLS = ['bash', 'zsh', 'fish'];
@@ -191,9 +192,9 @@ export const clusterNames: NameSource = async (kind, ctx) => {
           if (!res) {
             return [];
           }
-          const base = res.group === '' ? `/api/${res.version}` : `/apis/${res.group}/${res.version}`;
-          const p = `${base}${res.namespaced ? `/namespaces/${encodeURIComponent(ns)}` : ''}/${res.name}`;
-          return namesOf(JSON.parse((await c.getRaw(p)).toString('utf8')).items ?? []);
+          return namesOf(
+            JSON.parse((await c.getRaw(resourcePath(pathInfo(res), ns))).toString('utf8')).items ?? [],
+          );
         }
         default:
           return [];

@@ -1,6 +1,8 @@
 // Which resource types the API server serves (its discovery documents: /api/v1, /apis and each
 // group's preferred version), and how a name a user types — plural, singular, kind, short name,
 // optionally `.group` or `.version.group` qualified — picks one of them, as kubectl resolves it.
+import type { ResourceInfo } from '../api/resources.js';
+
 export interface ApiResource {
   readonly group: string;
   readonly version: string;
@@ -92,6 +94,11 @@ export function resolveResource(arg: string, all: readonly ApiResource[]): ApiRe
   }
   // `pods.v1` style (core group with a version)
   return all.find((r) => r.group === '' && r.version === rest && matches(r, name));
+}
+
+/** A discovered resource as resourcePath (src/client/http.ts) takes it: its URL name is the plural. */
+export function pathInfo(r: ApiResource): Pick<ResourceInfo, 'group' | 'version' | 'namespaced' | 'plural'> {
+  return { group: r.group, version: r.version, namespaced: r.namespaced, plural: r.name };
 }
 
 /** `deployment.apps` / `pod`: how `-o name` and mixed lists name a resource type. */

@@ -2,26 +2,26 @@
 // server-side Tables, printed exactly as kubectl prints them (kube-table.ts); `-o json|yaml|name`
 // print the objects (a `List` for several) with kubectl's key order and indentation.
 import { stringify } from 'yaml';
-import { ApiError, isApiError } from '../api/errors.js';
+import { apiVersionOf } from '../api/resources.js';
 import type { KObject } from '../api/types.js';
+import { resourcePath } from '../client/http.js';
 import {
   type ApiResource,
   type DiscoverySource,
   loadApiResources,
+  pathInfo,
   resolveResource,
   typePrefix,
 } from './discovery.js';
 import { type KubeTable, tableLines, tabwrite } from './kube-table.js';
-import { type Output, parseOutputFormat } from './output.js';
+import { kubectlErrorLine, type Output, parseOutputFormat } from './output.js';
 
-export const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io, application/json';
+const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io, application/json';
 
 export interface GetContext {
   readonly client: DiscoverySource;
   readonly out: Output;
   readonly err: Output;
-  /** The namespace when -n is not given (the kubeconfig context's, else `default`). */
-  readonly defaultNamespace?: string;
 }
 
 export interface GetFlags {
@@ -89,15 +89,6 @@ export function parseGetArgs(args: readonly string[], resources: readonly ApiRes
 /** A user error kubectl prints as `error: …`. */
 export class GetError extends Error {}
 
-function path(res: ApiResource, ns: string | undefined, name?: string): string {
-  let p = res.group === '' ? `/api/${res.version}` : `/apis/${res.group}/${res.version}`;
-  if (res.namespaced && ns !== undefined) {
-    p += `/namespaces/${encodeURIComponent(ns)}`;
-  }
-  p += `/${res.name}`;
-  return name === undefined ? p : `${p}/${encodeURIComponent(name)}`;
-}
-
 function selectorQuery(f: GetFlags): string {
   const q = new URLSearchParams();
   if (f.selector) {
@@ -139,14 +130,6 @@ function asList(items: readonly KObject[]): KObject {
   return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items } as unknown as KObject;
 }
 
-function notFoundLine(e: unknown): string {
-  if (e instanceof ApiError || isApiError(e)) {
-    const a = e as ApiError;
-    return `Error from server (${a.reason}): ${a.message}\n`;
-  }
-  return `error: ${(e as Error).message}\n`;
-}
-
 /** `gantry get …`: 0, or 1 when anything asked for could not be shown. */
 export async function getResources(
   ctx: GetContext,
@@ -159,15 +142,11 @@ export async function getResources(
     format = parseOutputFormat(flags.output, ['table', 'wide', 'json', 'yaml', 'name']);
     requests = parseGetArgs(args, await loadApiResources(ctx.client));
   } catch (e) {
-    if (e instanceof GetError || !(e instanceof ApiError)) {
-      ctx.err.write(`error: ${(e as Error).message}\n`);
-      return 1;
-    }
-    ctx.err.write(notFoundLine(e));
+    ctx.err.write(kubectlErrorLine(e));
     return 1;
   }
   const all = flags.allNamespaces === true;
-  const ns = flags.namespace || ctx.defaultNamespace || 'default';
+  const ns = flags.namespace || 'default';
   let failed = false;
   const wantsObjects = format === 'json' || format === 'yaml' || format === 'name';
   const objects: { res: ApiResource; obj: KObject }[] = [];
@@ -176,7 +155,7 @@ export async function getResources(
     JSON.parse((await ctx.client.getRaw(p, accept)).toString('utf8')) as T;
   const withKind = (res: ApiResource, o: KObject): KObject => ({
     ...o,
-    apiVersion: o.apiVersion || (res.group ? `${res.group}/${res.version}` : res.version),
+    apiVersion: o.apiVersion || apiVersionOf(res),
     kind: o.kind || res.kind,
   });
   for (const req of requests) {
@@ -184,7 +163,7 @@ export async function getResources(
     const rns = req.res.namespaced ? (all && !req.names ? undefined : ns) : undefined;
     const targets: (string | undefined)[] = req.names ?? [undefined];
     for (const name of targets) {
-      const p = path(req.res, rns, name) + (name ? '' : selectorQuery(flags));
+      const p = resourcePath(pathInfo(req.res), rns, name) + (name ? '' : selectorQuery(flags));
       try {
         if (wantsObjects) {
           const doc = await readJson<KObject & { items?: KObject[] }>(p);
@@ -195,7 +174,7 @@ export async function getResources(
         }
       } catch (e) {
         failed = true;
-        ctx.err.write(notFoundLine(e));
+        ctx.err.write(kubectlErrorLine(e));
       }
     }
   }

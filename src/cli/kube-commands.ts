@@ -2,26 +2,16 @@
 // program (main.ts loads this module only when one of them runs, or for help and completion).
 import type { Command } from 'commander';
 import type { HttpClient } from '../client/http.js';
-import { clientFromKubeconfig, defaultKubeconfigPath, describeError, stdio } from './app-context.js';
+import { describeError, KUBECONFIG_OPTION, runWithKubeClient } from './app-context.js';
 import { type GetFlags, getResources } from './get.js';
 import { type LogsFlags, podLogs } from './logs.js';
+import type { Output } from './output.js';
 
-async function withClient(
+function withClient(
   cmd: Command,
-  fn: (client: HttpClient, io: ReturnType<typeof stdio>) => Promise<number>,
+  fn: (client: HttpClient, io: { out: Output; err: Output }) => Promise<number>,
 ): Promise<void> {
-  const o = cmd.optsWithGlobals() as { kubeconfig?: string };
-  const io = stdio();
-  let client: HttpClient | undefined;
-  try {
-    client = await clientFromKubeconfig(o.kubeconfig ?? defaultKubeconfigPath());
-    process.exitCode = await fn(client, io);
-  } catch (e) {
-    io.err.write(`error: ${describeError(e)}\n`);
-    process.exitCode = 1;
-  } finally {
-    client?.close();
-  }
+  return runWithKubeClient(cmd, (e) => `error: ${describeError(e)}\n`, fn);
 }
 
 export function registerKubeCommands(program: Command): void {
@@ -29,7 +19,7 @@ export function registerKubeCommands(program: Command): void {
     .command('get')
     .description('list resources as kubectl get does (TYPE[,TYPE…] [NAME…] or TYPE/NAME…)')
     .argument('<resource...>', 'resource type (pods, deploy, svc, rollouts.argoproj.io, …) then names')
-    .option('--kubeconfig <path>', 'kubeconfig to use (default $KUBECONFIG or ~/.gantry/kubeconfig)')
+    .option(...KUBECONFIG_OPTION)
     .option('-n, --namespace <ns>', 'namespace (default: default)')
     .option('-A, --all-namespaces', 'list across all namespaces')
     .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
@@ -45,7 +35,7 @@ export function registerKubeCommands(program: Command): void {
   program
     .command('logs <pod>')
     .description("print a pod container's log (kubectl logs)")
-    .option('--kubeconfig <path>', 'kubeconfig to use (default $KUBECONFIG or ~/.gantry/kubeconfig)')
+    .option(...KUBECONFIG_OPTION)
     .option('-n, --namespace <ns>', 'namespace of the pod (default: default)')
     .option('-c, --container <name>', 'container (default: the only or first one)')
     .option('-f, --follow', 'keep printing new lines')

@@ -2,6 +2,8 @@
 // columns laid out like Go's tabwriter in kubectl's settings (minimum width 6, 3 spaces of
 // padding, the last column unpadded), priority > 0 columns only when wide, a NAMESPACE column
 // first for all namespaces, an optional LABELS column. Pure.
+import { formatLabels } from '../api/labels.js';
+import { orNone } from './output.js';
 
 export interface TableColumn {
   readonly name: string;
@@ -48,12 +50,6 @@ export function cellText(v: unknown): string {
       return code < 32 || code === 127 ? `^${String.fromCharCode((code + 64) % 128)}` : c;
     })
     .join('');
-}
-
-/** Labels as `k=v,k2=v2` (sorted), or `<none>`. */
-export function labelsText(labels: Record<string, string> | undefined): string {
-  const keys = Object.keys(labels ?? {}).sort();
-  return keys.length === 0 ? '<none>' : keys.map((k) => `${k}=${labels?.[k]}`).join(',');
 }
 
 /** Lines of cells aligned as Go's text/tabwriter aligns tab-terminated cells. */
@@ -103,7 +99,7 @@ export function tableLines(tables: readonly KubeTable[], opts: TableOptions = {}
       lines.push([
         ...(opts.allNamespaces ? [row.object?.metadata?.namespace ?? ''] : []),
         ...cells,
-        ...(opts.showLabels ? [labelsText(row.object?.metadata?.labels)] : []),
+        ...(opts.showLabels ? [orNone(formatLabels(row.object?.metadata?.labels))] : []),
       ]);
     }
   }

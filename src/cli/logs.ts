@@ -1,10 +1,9 @@
 // `gantry logs POD [-c CONTAINER] [-f] [--tail N] [--previous]`: the API server's pod log
 // endpoint (`/api/v1/namespaces/{ns}/pods/{name}/log`), printed as it comes. Thin, like kubectl logs.
 import { StringDecoder } from 'node:string_decoder';
-import { ApiError } from '../api/errors.js';
 import type { KObject } from '../api/types.js';
 import type { WatchHandle } from '../client/types.js';
-import type { Output } from './output.js';
+import { kubectlErrorLine, type Output } from './output.js';
 
 export interface LogSource {
   getRaw(path: string, accept?: string): Promise<Buffer>;
@@ -15,7 +14,6 @@ export interface LogsContext {
   readonly client: LogSource;
   readonly out: Output;
   readonly err: Output;
-  readonly defaultNamespace?: string;
 }
 
 export interface LogsFlags {
@@ -30,11 +28,7 @@ export interface LogsFlags {
 }
 
 function fail(ctx: LogsContext, e: unknown): number {
-  ctx.err.write(
-    e instanceof ApiError
-      ? `Error from server (${e.reason}): ${e.message}\n`
-      : `error: ${(e as Error).message}\n`,
-  );
+  ctx.err.write(kubectlErrorLine(e));
   return 1;
 }
 
@@ -53,7 +47,7 @@ export async function podLogs(ctx: LogsContext, target: string, flags: LogsFlags
     ctx.err.write(`error: --tail "${flags.tail}": an integer is needed (-1 for all lines)\n`);
     return 1;
   }
-  const ns = flags.namespace || ctx.defaultNamespace || 'default';
+  const ns = flags.namespace || 'default';
   const base = `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}`;
   try {
     let container = flags.container;

@@ -21,29 +21,20 @@ function port(v: string): number {
   return n;
 }
 
-function leaseMs(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1000) {
-    throw new InvalidArgumentError(`"${v}" is not a lease duration in ms (an integer >= 1000)`);
-  }
-  return n;
+/** A commander parser for an integer option of at least `min` ms; `what` names it in the error. */
+function msAtLeast(min: number, what: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) {
+      throw new InvalidArgumentError(`"${v}" is not ${what}`);
+    }
+    return n;
+  };
 }
 
-function millis(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new InvalidArgumentError(`"${v}" is not a duration in ms (a non-negative integer)`);
-  }
-  return n;
-}
-
-function pollMs(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 100) {
-    throw new InvalidArgumentError(`"${v}" is not a poll interval in ms (an integer >= 100)`);
-  }
-  return n;
-}
+const leaseMs = msAtLeast(1000, 'a lease duration in ms (an integer >= 1000)');
+const millis = msAtLeast(0, 'a duration in ms (a non-negative integer)');
+const pollMs = msAtLeast(100, 'a poll interval in ms (an integer >= 100)');
 
 function defaultDataDir(): string {
   return process.env.GANTRY_DATA_DIR ?? join(homedir(), '.gantry');
@@ -238,17 +229,10 @@ const groups: Record<string, () => Promise<(p: Command) => void>> = {
   __complete: async () => (await import('./completion.js')).registerCompletionCommands,
 };
 const sub = process.argv[2];
-// completion walks the whole command tree, so it loads every group
-const wanted =
-  sub !== undefined && sub in groups && sub !== 'completion' && sub !== '__complete'
-    ? [groups[sub]!]
-    : sub === undefined ||
-        sub.startsWith('-') ||
-        sub === 'help' ||
-        sub === 'completion' ||
-        sub === '__complete'
-      ? Object.values(groups)
-      : [];
+// help lists every command and completion walks the whole tree: both load every group
+const everyGroup =
+  sub === undefined || sub.startsWith('-') || ['help', 'completion', '__complete'].includes(sub);
+const wanted = everyGroup ? Object.values(groups) : Object.hasOwn(groups, sub) ? [groups[sub]!] : [];
 const registered = new Set<(p: Command) => void>();
 for (const load of wanted) {
   const register = await load();

@@ -1,6 +1,7 @@
 // Text output shared by CLI commands: aligned tables (as Go's tabwriter prints them for argocd and
 // kubectl), "Label:  value" summaries, JSON/YAML dumps, short SHAs and durations. Pure.
 import { stringify } from 'yaml';
+import { ApiError } from '../api/errors.js';
 
 export type OutputFormat = 'json' | 'yaml' | 'wide' | 'name' | 'table';
 
@@ -89,4 +90,11 @@ export { humanDuration } from '../cluster/apiserver/table-format.js';
 /** `<none>` for empty cells, as kubectl and argocd print them. */
 export function orNone(v: string | undefined): string {
   return v === undefined || v === '' ? '<none>' : v;
+}
+
+/** An error as kubectl prints it: `Error from server (Reason): …` for an API error, else `error: …`. */
+export function kubectlErrorLine(e: unknown): string {
+  return e instanceof ApiError
+    ? `Error from server (${e.reason}): ${e.message}\n`
+    : `error: ${e instanceof Error ? e.message : String(e)}\n`;
 }

@@ -2,6 +2,7 @@
 // the operation and its elapsed time, per-resource sync result and health, and for each
 // Deployment/Rollout a replica bar per revision, old → new. Pure: objects + a clock in, text out.
 // A frame also lists keyed one-line events; without a terminal only the changed ones are printed.
+import { keyString } from '../api/keys.js';
 import type { KObject } from '../api/types.js';
 import type { RolloutView } from '../rollout/view.js';
 import type { OperationState, ResourceResult, ResourceStatus } from '../sync/types.js';
@@ -172,8 +173,16 @@ export function rolloutFrame(v: RolloutView, now: Date, since: Date): Frame {
   };
 }
 
-function sameKey(a: ResourceStatus | ResourceResult, b: ResourceStatus | ResourceResult): boolean {
-  return a.group === b.group && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+/** The first of each resource, by its keyString. */
+function byKey<T extends ResourceStatus | ResourceResult>(xs: readonly T[]): Map<string, T> {
+  const m = new Map<string, T>();
+  for (const x of xs) {
+    const k = keyString(x);
+    if (!m.has(k)) {
+      m.set(k, x);
+    }
+  }
+  return m;
 }
 
 /**
@@ -201,15 +210,13 @@ export function appFrame(
   ];
   const statuses: ResourceStatus[] = Array.isArray(st.resources) ? st.resources : [];
   const results: ResourceResult[] = Array.isArray(op?.syncResult?.resources) ? op.syncResult.resources : [];
-  const keys: (ResourceStatus | ResourceResult)[] = [...statuses];
-  for (const r of results) {
-    if (!keys.some((k) => sameKey(k, r))) {
-      keys.push(r);
-    }
-  }
+  const statusOf = byKey(statuses);
+  const resultOf = byKey(results);
+  // the resources in the status, then those only the operation names
+  const keys = [...statuses, ...[...resultOf].filter(([k]) => !statusOf.has(k)).map(([, r]) => r)];
   const rows = keys.map((k) => {
-    const res = results.find((r) => sameKey(r, k));
-    const s = statuses.find((x) => sameKey(x, k));
+    const res = resultOf.get(keyString(k));
+    const s = statusOf.get(keyString(k));
     return [
       k.kind,
       k.namespace,

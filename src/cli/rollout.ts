@@ -6,7 +6,7 @@ import type { Client } from '../client/types.js';
 import { applyRolloutControl, type RolloutControlVerb } from '../rollout/controls-apply.js';
 import type { RolloutView } from '../rollout/view.js';
 import { loadRolloutView } from '../rollout/view-load.js';
-import { clientFromKubeconfig, defaultKubeconfigPath, stdio } from './app-context.js';
+import { KUBECONFIG_OPTION, runWithKubeClient } from './app-context.js';
 import { LiveView } from './live-view.js';
 import {
   humanDuration,
@@ -178,9 +178,7 @@ export async function rolloutStatus(
   }
 }
 
-export type RolloutVerb = RolloutControlVerb;
-
-const DONE: Record<RolloutVerb, string> = {
+const DONE: Record<RolloutControlVerb, string> = {
   promote: 'promoted',
   abort: 'aborted',
   retry: 'retried',
@@ -193,7 +191,7 @@ const DONE: Record<RolloutVerb, string> = {
 /** One control verb: computes its patches from the current objects and sends them. */
 export async function rolloutControl(
   ctx: RolloutCliContext,
-  verb: RolloutVerb,
+  verb: RolloutControlVerb,
   ns: string,
   name: string,
   opts: { full?: boolean; toRevision?: number } = {},
@@ -208,21 +206,14 @@ export function registerRolloutCommands(program: Command): void {
   const rollout = program
     .command('rollout')
     .description('inspect and steer Rollouts (argoproj.io/v1alpha1) like kubectl argo rollouts')
-    .option('--kubeconfig <path>', 'kubeconfig to use (default $KUBECONFIG or ~/.gantry/kubeconfig)')
+    .option(...KUBECONFIG_OPTION)
     .option('-n, --namespace <ns>', 'namespace of the rollout', 'default');
   const run = (cmd: Command, fn: (ctx: RolloutCliContext, ns: string) => Promise<number>) =>
-    (async () => {
-      const o = cmd.optsWithGlobals() as { kubeconfig?: string; namespace: string };
-      const client = await clientFromKubeconfig(o.kubeconfig ?? defaultKubeconfigPath());
-      try {
-        process.exitCode = await fn({ client, ...stdio() }, o.namespace);
-      } catch (e) {
-        process.stderr.write(`gantry rollout ${cmd.name()}: ${(e as Error).message}\n`);
-        process.exitCode = 1;
-      } finally {
-        client.close();
-      }
-    })();
+    runWithKubeClient(
+      cmd,
+      (e) => `gantry rollout ${cmd.name()}: ${(e as Error).message}\n`,
+      (client, io) => fn({ client, ...io }, (cmd.optsWithGlobals() as { namespace: string }).namespace),
+    );
   rollout
     .command('get <name>')
     .description('show a rollout, its revisions and pods')

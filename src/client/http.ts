@@ -30,7 +30,12 @@ interface RawResponse {
   body: Buffer;
 }
 
-export function resourcePath(res: ResourceInfo, namespace?: string, name?: string, sub?: string): string {
+export function resourcePath(
+  res: Pick<ResourceInfo, 'group' | 'version' | 'namespaced' | 'plural'>,
+  namespace?: string,
+  name?: string,
+  sub?: string,
+): string {
   let p = res.group === '' ? `/api/${res.version}` : `/apis/${res.group}/${res.version}`;
   if (res.namespaced && namespace !== undefined) {
     p += `/namespaces/${encodeURIComponent(namespace)}`;
@@ -192,7 +197,22 @@ export class HttpClient implements Client {
    * A streamed GET (pod logs with follow=true): `onData` gets each chunk until the server ends the
    * body or `stop()` is called. A non-2xx answer throws its ApiError.
    */
-  async getStream(path: string, onData: (chunk: Buffer) => void, accept = '*/*'): Promise<WatchHandle> {
+  getStream(path: string, onData: (chunk: Buffer) => void, accept = '*/*'): Promise<WatchHandle> {
+    return this.openStream(path, accept, (msg) => {
+      msg.on('data', (c: Buffer) => onData(c));
+    });
+  }
+
+  /**
+   * A GET whose body is read as it comes (watches, followed logs). `onOpen` attaches the body's
+   * readers; `fail` ends the handle with an error. `done` settles when the body ends, errors
+   * (not after `stop()`) or `stop()` is called.
+   */
+  private async openStream(
+    path: string,
+    accept: string,
+    onOpen: (msg: http.IncomingMessage, fail: (e: Error) => void) => void,
+  ): Promise<WatchHandle> {
     let resolveDone!: (v: Error | undefined) => void;
     const done = new Promise<Error | undefined>((r) => {
       resolveDone = r;
@@ -206,7 +226,7 @@ export class HttpClient implements Client {
       'application/json',
       (msg) => {
         incoming = msg;
-        msg.on('data', (c: Buffer) => onData(c));
+        onOpen(msg, resolveDone);
         msg.on('end', () => resolveDone(undefined));
         msg.on('error', (e) => resolveDone(stopped ? undefined : e));
         msg.on('close', () => resolveDone(undefined));
@@ -243,13 +263,7 @@ export class HttpClient implements Client {
     );
   }
 
-  async watch(res: ResourceInfo, opts: WatchOpts, onEvent: (e: WatchEvent) => void): Promise<WatchHandle> {
-    let resolveDone!: (v: Error | undefined) => void;
-    const done = new Promise<Error | undefined>((r) => {
-      resolveDone = r;
-    });
-    let incoming: http.IncomingMessage | undefined;
-    let stopped = false;
+  watch(res: ResourceInfo, opts: WatchOpts, onEvent: (e: WatchEvent) => void): Promise<WatchHandle> {
     const path =
       resourcePath(res, opts.namespace) +
       query({
@@ -259,8 +273,7 @@ export class HttpClient implements Client {
         resourceVersion: opts.resourceVersion,
         allowWatchBookmarks: opts.allowBookmarks,
       });
-    const r = await this.request('GET', path, undefined, 'application/json', (msg) => {
-      incoming = msg;
+    return this.openStream(path, 'application/json', (msg, fail) => {
       let buf = '';
       msg.setEncoding('utf8');
       msg.on('data', (chunk: string) => {
@@ -276,28 +289,14 @@ export class HttpClient implements Client {
           const ev = JSON.parse(line) as WatchEvent;
           if (ev.type === 'ERROR') {
             const s = ev.object as unknown as Status;
-            resolveDone(new ApiError(s.code, (s.reason || 'InternalError') as never, s.message, s.details));
+            fail(new ApiError(s.code, (s.reason || 'InternalError') as never, s.message, s.details));
             msg.destroy();
             return;
           }
           onEvent(ev);
         }
       });
-      msg.on('end', () => resolveDone(undefined));
-      msg.on('error', (e) => resolveDone(stopped ? undefined : e));
-      msg.on('close', () => resolveDone(undefined));
     });
-    if (r.status !== 200) {
-      throw toApiError(r.status, r.body);
-    }
-    return {
-      stop() {
-        stopped = true;
-        incoming?.destroy();
-        resolveDone(undefined);
-      },
-      done,
-    };
   }
 
   create(res: ResourceInfo, obj: KObject, opts: WriteOpts = {}): Promise<KObject> {

@@ -1,6 +1,7 @@
 // What a user sees of a Rollout — phase, step, services, and each revision's ReplicaSet with its
 // pods — as one plain view model shared by `gantry rollout get` and the dashboard. Pure: a
 // function of the Rollout, its ReplicaSets and their pods (src/rollout/view-load.ts reads them).
+import { isPodReady } from '../api/pod-helpers.js';
 import type { KObject } from '../api/types.js';
 import { type CanaryStep, canarySteps, weightAt } from './rollout/canary.js';
 import { ROLLOUT_HASH_LABEL, ROLLOUT_REVISION } from './rollout/context.js';
@@ -68,12 +69,6 @@ export interface RolloutView {
   readonly revisions: RolloutRevisionView[];
 }
 
-function podReady(p: KObject): boolean {
-  return (p.status?.conditions ?? []).some(
-    (c: { type?: string; status?: string }) => c.type === 'Ready' && c.status === 'True',
-  );
-}
-
 function podPhase(p: KObject): string {
   if (p.metadata.deletionTimestamp) {
     return 'Terminating';
@@ -107,7 +102,7 @@ function podView(p: KObject): RolloutPodView {
   return {
     name: p.metadata.name ?? '',
     phase: podPhase(p),
-    ready: podReady(p),
+    ready: isPodReady(p),
     restarts: restarts(p),
     ...(p.spec?.nodeName ? { node: p.spec.nodeName as string } : {}),
     ...(p.metadata.creationTimestamp ? { createdAt: p.metadata.creationTimestamp } : {}),

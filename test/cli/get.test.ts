@@ -326,4 +326,12 @@ describe('gantry version', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('unknown output format "xml"');
   });
+
+  it('refuses an unknown command, even one named like an Object property', async () => {
+    for (const name of ['nosuch', 'toString', 'constructor']) {
+      const r = await gantry(name);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`unknown command '${name}'`);
+    }
+  });
 });

@@ -3,10 +3,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KObject } from '../../src/api/types.js';
 import { HIDE_CURSOR, SHOW_CURSOR } from '../../src/cli/live-view.js';
-import { rolloutControl, rolloutGet, rolloutStatus } from '../../src/cli/rollout.js';
+import { registerRolloutCommands, rolloutControl, rolloutGet, rolloutStatus } from '../../src/cli/rollout.js';
 import { R } from '../../src/client/resources.js';
 import { type ControlPlane, startControlPlane } from '../../src/cluster/control-plane.js';
 import { startFakeNode } from '../fake-node.js';
@@ -237,5 +238,34 @@ describe('gantry rollout', () => {
       status: 'Degraded',
       activeService: 'no-such-service',
     });
+  });
+});
+
+describe('registerRolloutCommands', () => {
+  it('reports a kubeconfig it cannot read as the verb that failed (exit 1)', async () => {
+    const program = new Command().name('gantry').exitOverride();
+    registerRolloutCommands(program);
+    let stderr = '';
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr += String(chunk);
+      return true;
+    });
+    const before = process.exitCode;
+    try {
+      await program.parseAsync([
+        'node',
+        'gantry',
+        'rollout',
+        'get',
+        'shop',
+        '--kubeconfig',
+        join(dir, 'none'),
+      ]);
+      expect(process.exitCode).toBe(1);
+    } finally {
+      err.mockRestore();
+      process.exitCode = before;
+    }
+    expect(stderr).toMatch(/^gantry rollout get: read kubeconfig .*none\n$/);
   });
 });
