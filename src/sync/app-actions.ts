@@ -11,6 +11,17 @@ import { evaluateSyncWindows, type SyncWindow } from './windows.js';
 /** Argo CD's annotation: the reconciler re-checks the repository at once and removes it. */
 export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 
+/** A request refused: the Application does not exist, or its state does not allow it now. */
+export class AppActionError extends Error {
+  constructor(
+    readonly reason: 'NotFound' | 'Conflict',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppActionError';
+  }
+}
+
 export interface SyncRequest {
   readonly prune?: boolean;
   readonly revision?: string;
@@ -24,7 +35,10 @@ export async function readApplication(client: Client, name: string): Promise<KOb
     return await client.get(R.applications, APPLICATION_NAMESPACE, name);
   } catch (e) {
     if (isApiError(e, 404)) {
-      throw new Error(`application '${name}' not found in namespace ${APPLICATION_NAMESPACE}`);
+      throw new AppActionError(
+        'NotFound',
+        `application '${name}' not found in namespace ${APPLICATION_NAMESPACE}`,
+      );
     }
     throw e;
   }
@@ -42,12 +56,18 @@ export async function requestSync(
 ): Promise<KObject> {
   const app = await readApplication(client, name);
   if (app.operation || app.status?.operationState?.phase === 'Running') {
-    throw new Error(`another operation is already in progress for application '${name}'`);
+    throw new AppActionError(
+      'Conflict',
+      `another operation is already in progress for application '${name}'`,
+    );
   }
   const windows: SyncWindow[] = Array.isArray(app.spec?.syncWindows) ? app.spec.syncWindows : [];
   const decision = evaluateSyncWindows(windows, app, now, true);
   if (!decision.allowed) {
-    throw new Error(`cannot sync application '${name}': blocked by ${decision.blockedBy}`);
+    throw new AppActionError(
+      'Conflict',
+      `cannot sync application '${name}': blocked by ${decision.blockedBy}`,
+    );
   }
   const sync: Record<string, unknown> = {};
   if (req.revision) {

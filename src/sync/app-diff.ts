@@ -139,6 +139,11 @@ export async function liveObjects(
   return [...byKey.values()];
 }
 
+/** What one resource's sync would change ('' when Synced): its unified diff, else its title and error. */
+export function resourceDiffText(r: DiffResult): string {
+  return r.status === 'Synced' ? '' : r.diff || `${diffTitle(r.key)}\n${r.error ?? r.status}\n`;
+}
+
 /** What syncing the Application would change, resource by resource. */
 export async function diffApplication(client: Client, app: KObject, opts: AppDiffOptions): Promise<AppDiff> {
   const { revision, objects } = await desiredObjects(client, app, opts);
@@ -150,7 +155,7 @@ export async function diffApplication(client: Client, app: KObject, opts: AppDif
   });
   const text = results
     .filter((r) => r.status !== 'Synced')
-    .map((r) => r.diff || `${diffTitle(r.key)}\n${r.error ?? r.status}\n`)
+    .map(resourceDiffText)
     .join('\n');
   return { revision, results, text };
 }

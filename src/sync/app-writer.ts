@@ -59,32 +59,24 @@ export class AppWriter {
   }
 
   /** Removes the refresh annotation once the refresh it asked for is under way. */
-  async clearRefresh(app: KObject): Promise<void> {
-    try {
-      const updated = await this.client.patch(
-        R.applications,
-        app.metadata.namespace,
-        app.metadata.name ?? '',
-        'merge',
-        { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } },
-      );
-      this.written.set(objectKey(app), updated);
-    } catch (e) {
-      if (!isApiError(e, 404)) {
-        throw e;
-      }
-    }
+  clearRefresh(app: KObject): Promise<void> {
+    return this.mergePatch(app, { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } });
   }
 
   /** Removes the `operation` a finished sync answered (Argo CD does the same). */
-  async clearOperation(app: KObject): Promise<void> {
+  clearOperation(app: KObject): Promise<void> {
+    return this.mergePatch(app, { operation: null });
+  }
+
+  /** A merge patch of the Application (nothing when it is gone), remembered as written. */
+  private async mergePatch(app: KObject, patch: Record<string, unknown>): Promise<void> {
     try {
       const updated = await this.client.patch(
         R.applications,
         app.metadata.namespace,
         app.metadata.name ?? '',
         'merge',
-        { operation: null },
+        patch,
       );
       this.written.set(objectKey(app), updated);
     } catch (e) {

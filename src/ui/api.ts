@@ -10,11 +10,10 @@ import type { KObject } from '../api/types.js';
 import { R } from '../client/resources.js';
 import type { Client } from '../client/types.js';
 import { authorize, type UserInfo, type Verb } from '../cluster/apiserver/authz.js';
-import { diffTitle } from '../diff/index.js';
 import { applyRolloutControl, type RolloutControlVerb } from '../rollout/controls-apply.js';
 import { loadRolloutView } from '../rollout/view-load.js';
 import { requestRefresh, requestSync } from '../sync/app-actions.js';
-import { diffApplication } from '../sync/app-diff.js';
+import { diffApplication, resourceDiffText } from '../sync/app-diff.js';
 import { rollbackApplication } from '../sync/app-rollback.js';
 import { COMMIT_SHA, type CommitInfo, commitInfo } from '../sync/commit-info.js';
 import type { GitSource } from '../sync/git-source.js';
@@ -164,21 +163,9 @@ async function diff(deps: DashboardApiDeps, r: ApiRequest): Promise<void> {
       ...(x.key.namespace ? { namespace: x.key.namespace } : {}),
       name: x.key.name,
       status: x.status,
-      diff: x.status === 'Synced' ? '' : x.diff || `${diffTitle(x.key)}\n${x.error ?? x.status}\n`,
+      diff: resourceDiffText(x),
     })),
   });
-}
-
-/** requestSync/requestRefresh refuse with plain errors; the dashboard answers them as Status. */
-function refusal(e: unknown): ApiError | undefined {
-  const msg = e instanceof Error ? e.message : '';
-  if (/already in progress|blocked by/.test(msg)) {
-    return new ApiError(409, 'Conflict', msg);
-  }
-  if (/not found in namespace/.test(msg)) {
-    return new ApiError(404, 'NotFound', msg);
-  }
-  return undefined;
 }
 
 async function sync(deps: DashboardApiDeps, r: ApiRequest): Promise<void> {
@@ -186,15 +173,11 @@ async function sync(deps: DashboardApiDeps, r: ApiRequest): Promise<void> {
   const name = r.params[0] ?? '';
   await getApplication(deps.client, name);
   const rev = checkRevision('revision', optString(body, 'revision'));
-  try {
-    await requestSync(deps.client, name, {
-      prune: optBool(body, 'prune'),
-      ...(rev ? { revision: rev } : {}),
-      username: r.user.user,
-    });
-  } catch (e) {
-    throw refusal(e) ?? e;
-  }
+  await requestSync(deps.client, name, {
+    prune: optBool(body, 'prune'),
+    ...(rev ? { revision: rev } : {}),
+    username: r.user.user,
+  });
   sendJson(r.res, 202, { message: `sync of application '${name}' requested` });
 }
 
@@ -203,11 +186,7 @@ async function refresh(deps: DashboardApiDeps, r: ApiRequest): Promise<void> {
   const name = r.params[0] ?? '';
   await getApplication(deps.client, name);
   const hard = optBool(body, 'hard');
-  try {
-    await requestRefresh(deps.client, name, hard);
-  } catch (e) {
-    throw refusal(e) ?? e;
-  }
+  await requestRefresh(deps.client, name, hard);
   sendJson(r.res, 202, { message: `${hard ? 'hard ' : ''}refresh of application '${name}' requested` });
 }
 

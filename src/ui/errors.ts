@@ -4,6 +4,7 @@
 import { ApiError } from '../api/errors.js';
 import { isPromoteError, type PromoteErrorCode } from '../promote/errors.js';
 import { RolloutControlError } from '../rollout/rollout/controls.js';
+import { AppActionError } from '../sync/app-actions.js';
 import { InvalidManifestsError } from '../sync/app-diff.js';
 import { GitSourceError } from '../sync/git-source.js';
 
@@ -32,6 +33,11 @@ export function statusOf(e: unknown): ApiError | undefined {
   if (isPromoteError(e)) {
     const [code, reason] = PROMOTE_CODES[e.code];
     return new ApiError(code, reason, e.message);
+  }
+  if (e instanceof AppActionError) {
+    return e.reason === 'NotFound'
+      ? new ApiError(404, 'NotFound', e.message)
+      : new ApiError(409, 'Conflict', e.message);
   }
   if (e instanceof InvalidManifestsError) {
     return new ApiError(422, 'Invalid', e.message);

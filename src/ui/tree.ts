@@ -221,7 +221,14 @@ export function applicationTree(app: KObject, live: readonly KObject[]): TreeNod
     if (owner && byUid.has(owner.uid)) {
       addChild(owner.uid, o);
     } else if (o.kind === 'Endpoints' && splitApiVersion(o.apiVersion ?? '').group === '') {
-      const svc = byKey.get(`/Service/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`);
+      const svc = byKey.get(
+        keyString({
+          group: '',
+          kind: 'Service',
+          namespace: o.metadata.namespace ?? '',
+          name: o.metadata.name ?? '',
+        }),
+      );
       if (svc?.metadata.uid) {
         addChild(svc.metadata.uid, o);
       }

@@ -65,10 +65,7 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-// SKIPPED (issue 8 left open): written end to end, but at the close of the session its first step
-// (login) timed out in Chromium against the real server and the later steps (tree, diff, sync,
-// rollback, promote, nodes, logs) have never run to completion. Un-skip and fix first thing.
-describe.skip('web dashboard in Chromium against gantry up', () => {
+describe('web dashboard in Chromium against gantry up', () => {
   let env: GitopsEnv;
   let browser: Browser;
   let context: BrowserContext;
@@ -98,6 +95,22 @@ describe.skip('web dashboard in Chromium against gantry up', () => {
     });
     work = await env.clone();
     initial = await work.head();
+    // Chromium fails requests in flight with ERR_NETWORK_CHANGED whenever the host's interfaces
+    // change, which the agent does for every pod (veth, routes): the page is first loaded once the
+    // demo's pods are up, not while they are being wired (a lost bundle request left the login
+    // page blank until the step timed out).
+    for (const name of ['web-production', 'shop-production']) {
+      const deadline = Date.now() + 120_000;
+      let state = '';
+      while (state !== 'Synced/Healthy') {
+        if (Date.now() > deadline) {
+          throw new Error(`application ${name} not Synced/Healthy within 120 s (${state})`);
+        }
+        await new Promise((r) => setTimeout(r, 500));
+        const a = await env.client.get(R.applications, 'gantry', name).catch(() => undefined);
+        state = `${a?.status?.sync?.status}/${a?.status?.health?.status}`;
+      }
+    }
     // launch() gives every run a fresh, temporary user-data dir (removed on close)
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -116,8 +129,12 @@ describe.skip('web dashboard in Chromium against gantry up', () => {
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('requestfailed', (r) => {
-      if (!/\/log\?|watch=1/.test(r.url())) {
-        failedRequests.push(`${r.url()}: ${r.failure()?.errorText}`);
+      // left aside: loads the page cancels when it moves on (ERR_ABORTED), and requests cut by a
+      // pod's interfaces coming or going (ERR_NETWORK_CHANGED, see above); the steps check that the
+      // page recovers from both
+      const why = r.failure()?.errorText ?? '';
+      if (!/\/log\?|watch=1/.test(r.url()) && !/ERR_ABORTED|ERR_NETWORK_CHANGED/.test(why)) {
+        failedRequests.push(`${r.url()}: ${why}`);
       }
     });
   }, 240_000);
@@ -197,7 +214,11 @@ describe.skip('web dashboard in Chromium against gantry up', () => {
     const rs = tree.locator('li[data-kind="ReplicaSet"]');
     const pods = tree.locator('li[data-kind="Pod"]');
     await expect.poll(() => pods.count(), { timeout: 60_000 }).toBe(3);
-    const indent = async (l: Locator) => Number.parseFloat((await l.first().getAttribute('style')) ?? '');
+    // style="margin-left: 1.75rem": the number of rem
+    const indent = async (l: Locator) =>
+      Number(
+        /margin-left:\s*([\d.]+)/.exec((await l.first().getAttribute('style')) ?? '')?.[1] ?? Number.NaN,
+      );
     expect(await rs.count()).toBe(1);
     const [dIn, rIn, pIn] = [await indent(dep), await indent(rs), await indent(pods)];
     expect(rIn).toBeGreaterThan(dIn);
@@ -256,7 +277,7 @@ describe.skip('web dashboard in Chromium against gantry up', () => {
     await page.getByRole('link', { name: 'Applications' }).click();
     await page.getByRole('link', { name: 'shop-production' }).click();
     const tree = page.getByRole('list', { name: 'Resources' });
-    await tree.getByRole('link', { name: 'shop' }).click();
+    await tree.getByRole('link', { name: 'shop', exact: true }).click();
     await page.getByRole('heading', { name: /Rollout production\/shop/ }).waitFor();
     const cards = page.locator('li[data-replicaset]');
     const active = page.locator('li[data-roles~="active"]');
@@ -269,7 +290,7 @@ describe.skip('web dashboard in Chromium against gantry up', () => {
     await page.goBack();
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.getByRole('heading', { name: /Application shop-production/ }).waitFor();
-    await tree.getByRole('link', { name: 'shop' }).click();
+    await tree.getByRole('link', { name: 'shop', exact: true }).click();
     const preview = page.locator('li[data-roles~="preview"]');
     await waitText(preview, /web:v2/, 120_000);
     await expect.poll(() => cards.count()).toBeGreaterThanOrEqual(2);
