@@ -72,9 +72,23 @@ export async function apiFetch(path: string, init: RequestInit = {}): Promise<Re
   return res;
 }
 
+/**
+ * A GET with the token, parsed as JSON. A read cut by the network (fetch rejects with a TypeError —
+ * e.g. Chromium's ERR_NETWORK_CHANGED, which a browser on a `gantry up` host sees whenever the agent
+ * wires a pod) is repeated twice after a short pause; HTTP errors and aborts are not.
+ */
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await apiFetch(path, signal ? { signal } : {});
-  return (await res.json()) as T;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await apiFetch(path, signal ? { signal } : {});
+      return (await res.json()) as T;
+    } catch (e) {
+      if (!(e instanceof TypeError) || signal?.aborted || attempt >= 2) {
+        throw e;
+      }
+      await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
+    }
+  }
 }
 
 export async function postJson<T>(path: string, body: unknown): Promise<T> {
