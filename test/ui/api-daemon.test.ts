@@ -45,6 +45,8 @@ afterAll(async () => {
 
 describe('gantry server serves the dashboard', () => {
   it('prints the dashboard URL with the admin token in the fragment, after the kubeconfig lines', async () => {
+    // startGantry returns once the server answers; the rest of the banner may still be on its way
+    await expect.poll(() => g.output(), { timeout: 10_000 }).toContain('\ndashboard: ');
     const lines = g.output().split('\n');
     const kube = lines.findIndex((l) => l.startsWith('  export KUBECONFIG='));
     expect(lines[kube + 1]).toBe(`dashboard: ${g.url}/ui/#token=${g.token}`);
