@@ -218,13 +218,18 @@ export function planPod(input: PodPlanInput): PodPlan {
     views.init.length === 0 ||
     views.regular.some((v) => v.latest) ||
     pod.status?.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True') === true;
+  // Setting up the sandbox (network, volumes) reports the pod Pending — except after an agent
+  // restart, when a running pod's network and volumes are only being re-adopted: then nothing is
+  // reported until they are, rather than a transient Pending / not-ready status (a readiness flap
+  // that would take the pod out of its Services' endpoints on every agent restart).
+  const readopting = input.containers.some((c) => isRunning(c));
+  const sandboxPending = () =>
+    readopting
+      ? {}
+      : { status: status(waitingAll(views, alreadyInitialized), 'Pending', alreadyInitialized) };
   if (!memory.network) {
     out.actions.push({ kind: 'setupNetwork' });
-    return {
-      actions: out.actions,
-      status: status(waitingAll(views, alreadyInitialized), 'Pending', alreadyInitialized),
-      done: false,
-    };
+    return { actions: out.actions, ...sandboxPending(), done: false };
   }
   if (!memory.volumesReady) {
     const held = failureWaiting(memory.volumeFailure, '', now, out);
@@ -238,11 +243,7 @@ export function planPod(input: PodPlanInput): PodPlan {
       };
     }
     out.actions.push({ kind: 'setupVolumes' });
-    return {
-      actions: out.actions,
-      status: status(waitingAll(views, alreadyInitialized), 'Pending', alreadyInitialized),
-      done: false,
-    };
+    return { actions: out.actions, ...sandboxPending(), done: false };
   }
 
   // Running containers: kills in flight, failed liveness / startup probes, changed images.

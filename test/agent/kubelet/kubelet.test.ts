@@ -242,6 +242,9 @@ describe('Kubelet over fakes', () => {
     expect(h.runtime.events.filter((e) => e.startsWith('run'))).toEqual(['run app#0']);
     expect(h.runtime.events.filter((e) => e.startsWith('kill'))).toEqual([]);
     expect(after.status).toEqual(before.status);
+    // not even a transient status (Pending / sandbox not ready) was written while re-adopting: that
+    // would flap the pod's readiness (endpoint churn) on every agent restart
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
     // nothing was started again, so nothing is reported again
     expect(eventsOf(h).filter((e) => e.startsWith('Started'))).toHaveLength(1);
   });
